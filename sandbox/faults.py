@@ -66,7 +66,8 @@ def coerce(name: str, value: Any) -> Any:
         else:
             parsed = int(value)
     except (TypeError, ValueError, re.error) as error:
-        raise FaultError(f"fault {name!r} needs a {kind}, got {value!r}") from error
+        wanted = {"str": "a regular expression", "float": "a number"}.get(kind, "a whole number")
+        raise FaultError(f"fault {name!r} needs {wanted}, got {value!r}") from error
     if isinstance(parsed, int | float) and parsed < 0:
         raise FaultError(f"fault {name!r} cannot be negative")
     if name == "error_rate" and parsed > 1:

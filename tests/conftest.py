@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -24,3 +25,27 @@ def serve() -> Iterator[Callable[[Store], str]]:
     yield start
     for thread in threads:
         thread.stop()
+
+
+@pytest.fixture
+def unused_port_base() -> int:
+    """A port P with P..P+3 free right now (bound and released, so good enough for one test)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base > 65000:
+            continue
+        sockets = []
+        try:
+            for offset in range(4):
+                held = socket.socket()
+                sockets.append(held)
+                held.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for held in sockets:
+                held.close()
+    raise RuntimeError("no four consecutive free ports")
