@@ -120,6 +120,10 @@ def sandbox_command(verbose: bool, faults: tuple[str, ...], **options: Any) -> N
         settings = SandboxSettings(faults=parse_faults(faults), **options)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+    # Handlers first: whoever reads the JSON line may signal us the moment it arrives.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     started = time.monotonic()
     sandbox = Sandbox(settings)
     try:
@@ -131,9 +135,5 @@ def sandbox_command(verbose: bool, faults: tuple[str, ...], **options: Any) -> N
     click.echo(json.dumps(sandbox.credentials()), nl=True)
     sys.stdout.flush()
     click.echo(f"sandbox ready in {time.monotonic() - started:.1f}s; Ctrl-C stops it", err=True)
-
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     stop.wait()
     sandbox.stop()

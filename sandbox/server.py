@@ -33,7 +33,7 @@ class ServerThread:
     def __init__(self, store: Store, host: str, port: int) -> None:
         self.server = StoreServer(store, host, port)
         self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
     @property
