@@ -158,6 +158,9 @@ class Store:
         """A 429 answered because of a fault burst; platforms add their own headers."""
         return self.error_response(429, "Too Many Requests")
 
+    def warm(self) -> None:
+        """Build what the first request would otherwise wait for (indexes, schemas)."""
+
     def decorate(self, request: Request, response: Response) -> None:
         """Add headers every response carries (rate-limit headers, say)."""
 

@@ -48,6 +48,8 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         self._load_state()
+        for store in self.stores.values():
+            store.warm()
         for name in STORE_NAMES:
             thread = ServerThread(self.stores[name], self.settings.host, self.settings.port(name))
             thread.start()

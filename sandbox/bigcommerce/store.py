@@ -156,6 +156,9 @@ class BigCommerceStore(SourceStore):
             raise HttpError(v3_error(403, NO_SCOPE, {}))
 
     # -- products -------------------------------------------------------------------------
+    def warm(self) -> None:
+        self._view()
+
     def _view(self) -> View:
         def build() -> View:
             products, shown = self.tracker.sync()

@@ -19,6 +19,7 @@ from sandbox.magento import errors, fields, ids, query, render, search_criteria
 from sandbox.magento.attributes import Registry
 from sandbox.magento.categories import CategoryTable, CategoryTree
 from sandbox.magento.entities import (
+    DEFAULT,
     STORE_CODES,
     STORE_VIEWS,
     Row,
@@ -189,6 +190,11 @@ class MagentoStore(SourceStore):
             raise errors.fail(400, errors.DECODING_ERROR) from error
 
     # -- caches of this catalog version ----------------------------------------------------------
+    def warm(self) -> None:
+        self._context(DEFAULT)
+        self._entity_ids()
+        self._tree()
+
     def _context(self, store: StoreView) -> render.Context:
         products = self._products()
         registry = self.cached("registry", lambda: Registry(products))

@@ -1,4 +1,4 @@
-"""Shopify ids for catalog keys: 64-bit integers in the ranges real shops use, and their GIDs.
+"""Shopify identities: ids for catalog keys (64-bit, in the ranges real shops use), GIDs, scopes.
 
 Pure functions of the catalog key, so REST and GraphQL agree and a deleted product keeps its id.
 """
@@ -11,7 +11,10 @@ IMAGE_BASE = 36_000_000_000_000
 INVENTORY_ITEM_BASE = 47_000_000_000_000
 OPTION_BASE = 10_000_000_000_000
 COLLECTION_BASE = 400_000_000_000
+METAFIELD_BASE = 26_000_000_000_000
 SHOP_ID = 548380009
+# The access scopes the sandbox app was granted (REST access_scopes.json and GraphQL accessScopes).
+SCOPES = ("read_products", "read_inventory", "read_locations")
 
 
 def product_id(key: int) -> int:
@@ -37,6 +40,10 @@ def inventory_item_id(variant_key: int) -> int:
 
 def option_id(product_key: int, position: int) -> int:
     return OPTION_BASE + product_key * 10 + position
+
+
+def metafield_id(product_key: int, index: int) -> int:
+    return METAFIELD_BASE + product_key * 10 + index
 
 
 def collection_id(category_key: int) -> int:
