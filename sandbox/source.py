@@ -39,9 +39,17 @@ class SourceStore(Store):
         """The platform's id for the product with this catalog key (a pure function of the key)."""
         raise NotImplementedError
 
-    def key_for_id(self, product_id: Any) -> int | None:
-        """The catalog key for a platform id, or None when the id cannot be one of ours."""
+    def key_for_number(self, number: int) -> int | None:
+        """The catalog key for a numeric platform id, or None when it cannot be one of ours."""
         raise NotImplementedError
+
+    def key_for_id(self, product_id: Any) -> int | None:
+        """The catalog key for a platform id given as number or text (a path segment, JSON)."""
+        try:
+            number = int(product_id)
+        except (TypeError, ValueError):
+            return None
+        return self.key_for_number(number)
 
     # -- caching derived views (sorted indexes, rendered payloads) ------------------------
     def cached(self, name: Any, build: Callable[[], Any]) -> Any:

@@ -82,14 +82,8 @@ class BigCommerceStore(SourceStore):
         self.tracker.sync()  # index the catalog now rather than on the first request
 
     # -- what a platform declares ---------------------------------------------------------
-    def product_id(self, key: int) -> int:
-        return ids.product_id(key)
-
-    def key_for_id(self, product_id: Any) -> int | None:
-        try:
-            return ids.product_key(int(product_id))
-        except (TypeError, ValueError):
-            return None
+    product_id = staticmethod(ids.product_id)
+    key_for_number = staticmethod(ids.product_key)
 
     def credentials(self, base_url: str) -> dict[str, Any]:
         return {"url": base_url, "store_hash": self.store_hash, "token": self.token}

@@ -131,11 +131,8 @@ class MagentoStore(SourceStore):
     def product_id(self, key: int) -> int:
         return ids.entity_id(key)
 
-    def key_for_id(self, product_id: Any) -> int | None:
-        try:
-            found = ids.split(int(product_id))
-        except (TypeError, ValueError):
-            return None
+    def key_for_number(self, number: int) -> int | None:
+        found = ids.split(number)
         return found[0] if found and found[1] == 0 else None
 
     def reset(self) -> None:

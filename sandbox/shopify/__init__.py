@@ -224,14 +224,8 @@ class ShopifyStore(SourceStore):
         admin_schema()
 
     # -- ids -----------------------------------------------------------------------------------
-    def product_id(self, key: int) -> int:
-        return ids.product_id(key)
-
-    def key_for_id(self, product_id: Any) -> int | None:
-        try:
-            return ids.product_key(int(product_id))
-        except (TypeError, ValueError):
-            return None
+    product_id = staticmethod(ids.product_id)
+    key_for_number = staticmethod(ids.product_key)
 
     # -- the gate every API request passes -----------------------------------------------------
     def _api(
