@@ -1,6 +1,6 @@
 """How fast the sandbox starts and serves full pages from a large catalog.
 
-    .venv/bin/python benchmarks/sandbox.py [--products 100000] [--pages 20]
+    .venv/bin/python -m benchmarks.sandbox_pages [--products 100000] [--pages 20]
 
 Starts `ferry sandbox` as a real process, times it to its JSON line, then pages each source store
 with full pages (250 products, variants and images included) over one keep-alive connection and
