@@ -217,11 +217,10 @@ class FilterSpec:
 
 
 # -- mapping ----------------------------------------------------------------------------------
-WOO_FIELDS = (
-    "name", "description", "short_description", "sku", "regular_price", "sale_price", "status",
-    "slug", "weight", "manage_stock", "stock_quantity", "categories", "tags", "images", "brand",
-    "meta_data", "global_unique_id",
-)  # fmt: skip
+# Woo fields a rule may set: product-level ones, and item-level ones evaluated per variant.
+WOO_PRODUCT_FIELDS = ("name", "description", "short_description", "status", "slug", "brand")
+WOO_ITEM_FIELDS = ("sku", "regular_price", "sale_price", "weight", "manage_stock", "stock_quantity")
+WOO_FIELDS = WOO_PRODUCT_FIELDS + WOO_ITEM_FIELDS
 
 
 @dataclass(frozen=True)
