@@ -12,10 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any
-
-EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 class ProductStatus(enum.StrEnum):
@@ -92,7 +89,7 @@ class Product:
     images: tuple[Image, ...] = ()
     custom_fields: tuple[CustomField, ...] = ()
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = field(default=EMPTY, compare=False, repr=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.updated_at.tzinfo is None:

@@ -1,0 +1,1 @@
+"""Ferry's database: models, migrations, and the repository functions the import uses."""
