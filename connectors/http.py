@@ -240,10 +240,26 @@ class StoreClient:
 
     def get_json(self, path: str, *, params: Mapping[str, Any] | None = None, cost: float = 1.0) -> Any:
         """GET and parse; a malformed body is retried like any transient failure."""
+        return self.read("GET", path, params=params, cost=cost)[0]
+
+    def read(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        cost: float = 1.0,
+    ) -> tuple[Any, requests.Response]:
+        """A request that only reads (a GET, or a POST that only asks, like a GraphQL query): the
+        parsed body and the response it came in (for headers such as Link). Retried like a GET,
+        a malformed body included."""
         for attempt in range(self.retry.attempts):
-            response = self.request("GET", path, params=params, cost=cost)
+            response = self.request(
+                method, path, params=params, json_body=json_body, idempotent=True, cost=cost
+            )
             try:
-                return parse_json(response, self.redact)
+                return parse_json(response, self.redact), response
             except MalformedPayloadError as error:
                 if attempt == self.retry.attempts - 1:
                     raise

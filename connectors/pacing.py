@@ -63,6 +63,11 @@ class RestoringBucket(Pacer):
             self._sleep(delay)
         return delay
 
+    def refund(self, cost: float) -> None:
+        """Give back what `wait` spent on a request the platform refused before charging it."""
+        with self._lock:
+            self._available = min(self.capacity, self._available + cost)
+
     def observe_available(
         self, available: float, capacity: float | None = None, rate: float | None = None
     ) -> None:
