@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from jobs.commands import check_command, import_command
 from sandbox.cli import sandbox_command
 
 
@@ -30,3 +31,5 @@ def cli() -> None:
 
 
 cli.add_command(sandbox_command)
+cli.add_command(check_command)
+cli.add_command(import_command)

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, Integer, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware in and out on every database: SQLite keeps no offset, so store UTC and
+    give it back as UTC (PostgreSQL's timestamptz does this itself)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing a naive datetime: Ferry stores aware UTC times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -32,7 +52,7 @@ class Link(Base):
     parent_woo_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ImportState(Base):
@@ -42,7 +62,11 @@ class ImportState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
-    watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    watermark: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Creates sent but not yet recorded as links ({"since": store clock, "items": {key: sku}}):
+    # written before the batch, cleared with its links, so a run killed in between can find
+    # what it created instead of creating it twice.
+    pending_creates: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     last_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(255), nullable=False, unique=True),
         sa.Column("watermark", sa.DateTime(timezone=True), nullable=True),
         sa.Column("checkpoint", sa.JSON(), nullable=True),
+        sa.Column("pending_creates", sa.JSON(), nullable=True),
         sa.Column("last_status", sa.String(32), nullable=True),
         sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=True),
     )
