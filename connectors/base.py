@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from connectors.http import StoreClient
 from connectors.model import Product
 from connectors.pagination import Token
 
@@ -61,9 +62,12 @@ class SourceConnector:
         """Every product (changed since `since`), a page at a time, from `resume` when given."""
         raise NotImplementedError
 
+    client: StoreClient  # every connector talks through one StoreClient
+
     @property
     def requests_made(self) -> int:
-        raise NotImplementedError
+        return self.client.requests_made
 
     def close(self) -> None:
         """Release pooled connections."""
+        self.client.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -117,6 +118,21 @@ def parse_json(response: requests.Response, redact: Callable[[str], str]) -> Any
             status=response.status_code,
             url=redact(safe_url(response.url)),
         ) from None
+
+
+def store_address(url: object, api_suffix: str) -> str:
+    """A store's base URL as users paste it: no trailing slash, no pasted API path (`api_suffix`,
+    a regex anchored at the end of the path), no credentials, query or fragment."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("url is required: the store's address, such as https://shop.example.com")
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"url must start with https:// and name the store's host, not {text!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("url must be the store's address alone, without credentials, ? or #")
+    path = re.sub(f"({api_suffix})?/*$", "", parts.path)
+    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
 def safe_url(url: str) -> str:

@@ -174,13 +174,6 @@ class BigCommerceConnector(SourceConnector):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.settings!r})"
 
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
-
-    def close(self) -> None:
-        self.client.close()
-
     # -- the three operations ----------------------------------------------------------------------
     def test_connection(self) -> ConnectionReport:
         """Store name, plan, currency and weight unit from /v2/store, the product count, latency."""

@@ -99,13 +99,6 @@ class MagentoConnector(SourceConnector):
     def __repr__(self) -> str:
         return f"MagentoConnector({self.settings.url!r}, store_view={self.settings.store_view!r})"
 
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
-
-    def close(self) -> None:
-        self.client.close()
-
     # -- the three methods -----------------------------------------------------------------------
     def test_connection(self) -> ConnectionReport:
         started = time.monotonic()

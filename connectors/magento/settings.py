@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+
+from connectors.http import store_address
 
 # Store\Model\Validation\StoreCodeValidator: "/^[a-z]+[a-z0-9_]*$/i" (letters first, then letters,
 # digits, underscores). `all` (the admin values) and `default` follow the same rule.
@@ -53,15 +54,6 @@ class MagentoSettings:
 
 
 def _base_url(url: object) -> str:
-    """The store's base URL without a trailing slash or a pasted `/rest[/{code}][/V1]` suffix (an
-    `/index.php` stays: stores without URL rewrites answer under it)."""
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError("url is required: the store's address, such as https://shop.example.com")
-    text = url.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"url must start with https:// and name the store's host, not {text!r}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError("url must be the store's address alone, without credentials, ? or #")
-    path = re.sub(r"(/rest(/[A-Za-z0-9_]+)?(/V1)?)?/*$", "", parts.path)
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    """The store's base URL without a pasted `/rest[/{code}][/V1]` suffix (an `/index.php` stays:
+    stores without URL rewrites answer under it)."""
+    return store_address(url, r"/rest(/[A-Za-z0-9_]+)?(/V1)?")

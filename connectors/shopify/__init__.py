@@ -185,13 +185,6 @@ class ShopifyConnector(SourceConnector):
         with self._plain_errors():
             yield from self.reader.pages(since, resume)
 
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
-
-    def close(self) -> None:
-        self.client.close()
-
     @contextlib.contextmanager
     def _plain_errors(self) -> Iterator[None]:
         """Say what a refusal means for the user, keeping the error's class."""

@@ -27,7 +27,7 @@ import requests
 
 from connectors.base import ConnectionReport
 from connectors.errors import AuthError, FatalError, MalformedPayloadError
-from connectors.http import RetryPolicy, StoreClient, Timeouts
+from connectors.http import RetryPolicy, StoreClient, Timeouts, store_address
 from connectors.pagination import Paginator, RawPage, Token
 
 log = logging.getLogger(__name__)
@@ -67,17 +67,8 @@ class WooSettings:
 
 
 def _site_url(url: object) -> str:
-    """The site URL without a trailing slash or a pasted `/wp-json[/wc/v3]` suffix."""
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError("url is required: the store's address, such as https://shop.example.com")
-    text = url.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"url must start with https:// and name the store's host, not {text!r}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError("url must be the store's address alone, without credentials, ? or #")
-    path = re.sub(r"(/wp-json(/.*)?)?/*$", "", parts.path)
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    """The site URL without a pasted `/wp-json[/wc/v3]` suffix."""
+    return store_address(url, r"/wp-json(/.*)?")
 
 
 def describe_error(response: requests.Response) -> str:
