@@ -287,7 +287,9 @@ class Pipeline:
         items: list[tuple[Product, WooProduct, dict[str, Any], str, WriteItem]] = []
         for product, woo, values in mapped:
             link = links.get(woo.source_key)
-            digest = content_hash(values, self.groups if link else HASHED_FIELDS)
+            # A create writes every group, but the hash it leaves is of the groups later runs may
+            # update: a hash of all of them would differ from the next run's and rewrite everything.
+            digest = content_hash(values, self.groups)
             action = self._decide(link, digest)
             if action is not Action.UNCHANGED and action is not Action.SKIP:
                 changes = changed_fields(link.snapshot if link else None, values) if link else {}
