@@ -4,7 +4,10 @@ batches, links and checkpoint committed together after each batch. Pure of RQ an
 Exactly once: every write is keyed by source identity (links), the writer reconciles ambiguous
 creates before retrying, and a checkpoint (the page token to resume after) is committed with the
 links of the batch it follows, so a killed run resumes where it stopped and re-reading a page does
-no harm. The watermark for incremental runs moves only when a run ends with nothing failed.
+no harm. The watermark for incremental runs moves only when a run has read every page: a run that
+stops keeps the old one (and its checkpoint). Items that failed (a SKU another product holds, say)
+are listed with their reasons and written again when they change or on the next full run; holding
+the watermark back for them would turn every later run into a full read.
 """
 
 from __future__ import annotations
@@ -446,8 +449,7 @@ class Pipeline:
             state.checkpoint = None
             state.last_run_at = datetime.now(UTC)
             state.last_status = "failed_items" if self.counts.failed else "succeeded"
-            if not self.counts.failed:
-                state.watermark = started_at
+            state.watermark = started_at
             session.commit()
 
     # -- bookkeeping ------------------------------------------------------------------------------
