@@ -415,13 +415,13 @@ class Pipeline:
     # -- the end ----------------------------------------------------------------------------------
     def _handle_vanished(self, seen_ids: set[str]) -> None:
         action = self.definition.options.vanished
+        gone: list[Link] = []
+        linked = 0
         with self.sessions() as session:
-            gone = [
-                link
-                for link in product_links(session, self.target, self.prefix)
-                if link.source_key[len(self.prefix) :] not in seen_ids
-            ]
-            linked = sum(1 for _ in product_links(session, self.target, self.prefix))
+            for link in product_links(session, self.target, self.prefix):
+                linked += 1
+                if link.source_key[len(self.prefix) :] not in seen_ids:
+                    gone.append(link)
         self.counts.vanished = len(gone)
         if not gone or action is VanishedAction.LEAVE:
             return
