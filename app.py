@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from jobs.commands import check_command, import_command
+from jobs.saved_cli import imports_group, rotate_key_command
 from sandbox.cli import sandbox_command
 
 
@@ -33,3 +34,5 @@ def cli() -> None:
 cli.add_command(sandbox_command)
 cli.add_command(check_command)
 cli.add_command(import_command)
+cli.add_command(rotate_key_command)
+cli.add_command(imports_group)

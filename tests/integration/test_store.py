@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.store.database import database_url, make_engine, sessions, upgrade
+from jobs.store.database import database_url, sessions, upgrade
 from jobs.store.links import LinkUpdate, find_links, forget_hashes, import_state, product_links, save_links
+from tests.databases import KINDS, database
 
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=KINDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'ferry.db'}")
-        upgrade(engine)
-        yield sessions(engine)
-        engine.dispose()
-        return
-    name = f"ferry_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-    except OperationalError:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    engine = make_engine(POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}")
-    try:
+    with database(request.param, tmp_path) as engine:
         upgrade(engine)
         upgrade(engine)  # migrations are idempotent
         yield sessions(engine)
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE {name}"))
-        admin.dispose()
 
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
