@@ -17,27 +17,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from jobs.scheduling import Schedule
 from jobs.transforms import TransformError, validate_transform
+from jobs.validation import DefinitionError
+from jobs.validation import field_error as _fail
+from jobs.validation import only_known_keys as _only_known
 
 PLATFORMS = ("shopify", "magento", "bigcommerce")
 SECRET_FIELDS = ("token", "password", "key", "secret")
-
-
-class DefinitionError(ValueError):
-    """A definition that cannot run; the message starts with the dotted path of the field."""
-
-
-def _fail(path: str, message: str) -> DefinitionError:
-    return DefinitionError(f"{path}: {message}")
-
-
-def _only_known(path: str, data: Mapping[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise _fail(
-            f"{path}.{unknown[0]}" if path else unknown[0],
-            f"unknown key; expected one of {', '.join(sorted(allowed))}",
-        )
 
 
 def resolve_secret(value: str | None, path: str) -> str | None:
@@ -310,11 +297,13 @@ class ImportDefinition:
     mapping: MappingSpec = field(default_factory=MappingSpec)
     options: WriteOptions = field(default_factory=WriteOptions)
     name: str = ""
+    # When a saved import runs by itself; `ferry import` ignores it and runs now.
+    schedule: Schedule | None = None
 
     # -- plain data ------------------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ImportDefinition:
-        _only_known("", data, {"name", "source", "target", "filters", "mapping", "options"})
+        _only_known("", data, {"name", "source", "target", "filters", "mapping", "options", "schedule"})
         for section in ("source", "target"):
             if section not in data:
                 raise _fail(section, "section is missing")
@@ -325,6 +314,7 @@ class ImportDefinition:
             filters=_filters(data.get("filters", {})),
             mapping=_mapping(data.get("mapping", {})),
             options=_options(data.get("options", {})),
+            schedule=_schedule(data.get("schedule")),
         )
 
     @classmethod
@@ -352,6 +342,8 @@ class ImportDefinition:
                 "max_vanished_share": str(self.options.max_vanished_share),
                 "match_by": self.options.match_by,
             },
+            # TOML has no null: no schedule is no table.
+            **({"schedule": self.schedule.to_dict()} if self.schedule else {}),
         }
 
 
@@ -430,3 +422,7 @@ def _options(data: Any) -> WriteOptions:
             raise _fail("options.update_fields", "must be a list")
         values["update_fields"] = tuple(values["update_fields"])
     return WriteOptions(**values)
+
+
+def _schedule(data: Any) -> Schedule | None:
+    return None if data is None else Schedule.from_dict(_section("schedule", data))

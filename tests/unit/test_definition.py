@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from datetime import date
 
 import pytest
+import tomli_w
 
 from jobs.definition import DefinitionError, ImportDefinition, WriteMode
+from jobs.scheduling import Schedule, ScheduleKind
 
 GOOD = """
 name = "Shopify to Woo"
@@ -143,3 +146,51 @@ def test_bigcommerce_needs_a_store_hash_and_magento_a_login() -> None:
 def test_broken_toml_is_reported() -> None:
     with pytest.raises(DefinitionError, match="not valid TOML"):
         ImportDefinition.from_toml("[source\nplatform=")
+
+
+SCHEDULE = """
+[schedule]
+kind = "daily"
+at = "06:00"
+timezone = "Europe/Berlin"
+start = 2024-06-01
+pause_after_failures = 3
+"""
+
+
+def test_a_schedule_round_trips_through_toml_and_json_with_the_definition() -> None:
+    definition = ImportDefinition.from_toml(GOOD + SCHEDULE)
+    assert definition.schedule == Schedule(
+        kind=ScheduleKind.DAILY,
+        at="06:00",
+        timezone="Europe/Berlin",
+        start=date(2024, 6, 1),
+        pause_after_failures=3,
+    )
+    data = definition.to_dict()
+    assert data["schedule"]["start"] == "2024-06-01"
+    assert ImportDefinition.from_toml(tomli_w.dumps(data)) == definition
+    assert ImportDefinition.from_dict(json.loads(json.dumps(data))) == definition
+
+
+def test_a_definition_without_a_schedule_has_none_and_writes_none() -> None:
+    definition = ImportDefinition.from_toml(GOOD)
+    assert definition.schedule is None
+    assert "schedule" not in definition.to_dict()
+    assert ImportDefinition.from_toml(tomli_w.dumps(definition.to_dict())) == definition
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        pytest.param({"kind": "daily", "at": "6"}, "schedule.at: '6' is not a time of day", id="bad-time"),
+        pytest.param({"kind": "cron", "cron": "* * *"}, "schedule.cron: '* * *' needs five", id="bad-cron"),
+        pytest.param({"kind": "hourly", "timezone": "Berlin"}, "schedule.timezone: unknown", id="bad-zone"),
+        pytest.param({"kind": "hourly", "pause_after_failures": 0}, "schedule.pause_after", id="pause-0"),
+        pytest.param({"kind": "hourly", "cadence": 2}, "schedule.cadence: unknown key", id="unknown-key"),
+        pytest.param("daily", "schedule: must be a table of settings", id="not-a-table"),
+    ],
+)
+def test_bad_schedules_in_a_definition_name_the_field(schedule: object, message: str) -> None:
+    with pytest.raises(DefinitionError, match=re.escape(message)):
+        ImportDefinition.from_dict(edit("schedule", schedule))
