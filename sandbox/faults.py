@@ -2,8 +2,12 @@
 
 Counted faults (`*_next`) hit the next N matching requests, which makes tests exact; rates
 (`error_rate`) draw from a seeded generator, which makes soak runs repeatable. `match` limits every
-fault to paths matching a regex (say, only the products endpoint). Set them with `ferry sandbox
+request fault to paths matching a regex (say, only the products endpoint). Set them with `ferry sandbox
 --fault STORE:NAME=VALUE` or `POST /_sandbox/faults`.
+
+Two faults concern the webhooks a store sends rather than the requests it answers (see
+sandbox/webhooks.py; `match` does not limit them): `webhook_duplicate_next` sends each of the next N
+deliveries twice, `webhook_bad_signature_next` precedes each of the next N with a forged copy.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class FaultSettings:
     reset_next: int = 0
     malformed_next: int = 0
     drop_next: int = 0
+    webhook_duplicate_next: int = 0
+    webhook_bad_signature_next: int = 0
     match: str = ""
     seed: int = 0
 
@@ -110,6 +116,11 @@ class Faults:
     @property
     def error_status(self) -> int:
         return self.settings.error_status
+
+    def take(self, name: str) -> bool:
+        """Use up one of a counted fault that is not about a request (webhook deliveries)."""
+        with self._lock:
+            return self._take(name)
 
     def _take(self, name: str) -> bool:
         left = getattr(self.settings, name)

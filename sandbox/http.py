@@ -164,6 +164,9 @@ class Store:
     def decorate(self, request: Request, response: Response) -> None:
         """Add headers every response carries (rate-limit headers, say)."""
 
+    def close(self) -> None:
+        """Stop background work (webhook deliveries); called when the store's server stops."""
+
     # -- control hooks (the /_sandbox/ routes call these) ---------------------------------
     def control_routes(self) -> Iterable[Route]:
         return ()

@@ -46,6 +46,7 @@ class ServerThread:
 
     def stop(self) -> None:
         self.server.store.stopping.set()
+        self.server.store.close()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)

@@ -7,7 +7,9 @@ control routes that change it, so incremental imports can be tested.
     POST /_sandbox/catalog/delete     {"count": N} or {"ids": [...]}
     POST /_sandbox/catalog/add        {"count": N}
 
-Every change answers `{"ids": [...], "version": V}` with the platform ids it touched.
+Every change answers `{"ids": [...], "version": V}` with the platform ids it touched. A store that
+sends webhooks (Shopify, BigCommerce) sets `webhooks` before calling this class's __init__; the
+subscriptions then hear of every change, and `/_sandbox/webhooks` shows their deliveries.
 """
 
 from __future__ import annotations
@@ -20,15 +22,20 @@ from typing import Any
 from sandbox.catalog import Catalog
 from sandbox.control import control_error, json_object
 from sandbox.http import Request, Response, Route, Store, json_response, route
+from sandbox.webhooks import Subscriptions
 
 
 class SourceStore(Store):
     """A store that serves a generated catalog. Subclasses map catalog keys to their own ids."""
 
+    webhooks: Subscriptions | None = None
+
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         # Called with the platform ids after every catalog change (webhooks hook in here).
         self.listeners: list[Callable[[str, list[Any]], None]] = []
+        if self.webhooks is not None:
+            self.listeners.append(self.webhooks.on_change)
         self._cache_lock = threading.Lock()
         self._cache: dict[Any, Any] = {}
         self._cache_version = -1
@@ -68,6 +75,7 @@ class SourceStore(Store):
         return (
             route("GET", "/_sandbox/catalog", self._catalog_info),
             route("POST", "/_sandbox/catalog/(?P<kind>update|delete|add|price)", self._change),
+            *(self.webhooks.control_routes() if self.webhooks is not None else ()),
         )
 
     def _catalog_info(self, request: Request) -> Response:
@@ -120,12 +128,22 @@ class SourceStore(Store):
     def reset(self) -> None:
         super().reset()
         self.catalog.reset()
+        if self.webhooks is not None:
+            self.webhooks.reset()
+
+    def close(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.close()
 
     def state_version(self) -> int:
-        return self.catalog.version
+        # Both only grow, so the sum moves whenever either does.
+        return self.catalog.version + (self.webhooks.version if self.webhooks is not None else 0)
 
     def dump_state(self) -> dict[str, Any]:
-        return {"seed": self.catalog.seed, "count": self.catalog.count, "changes": self.catalog.changes}
+        state = {"seed": self.catalog.seed, "count": self.catalog.count, "changes": self.catalog.changes}
+        if self.webhooks is not None:
+            state["webhooks"] = self.webhooks.dump()
+        return state
 
     def load_state(self, state: dict[str, Any]) -> None:
         if (state.get("seed"), state.get("count")) != (self.catalog.seed, self.catalog.count):
@@ -135,3 +153,5 @@ class SourceStore(Store):
             )
         self.catalog.reset()
         self.catalog.replay(state.get("changes", []))
+        if self.webhooks is not None:
+            self.webhooks.load(state.get("webhooks"))

@@ -18,6 +18,11 @@ CHANNEL_ID = 1
 _CATEGORY_UUIDS = uuid.UUID("6f1d3c5e-0b7a-4f59-9d8e-bc0000000000")
 
 
+def store_id(store_hash: str) -> int:
+    """The store's numeric id (v2 store `store_id`, webhook `store_id`); sandbox hashes are hex."""
+    return int(store_hash, 16)
+
+
 def product_id(key: int) -> int:
     return key + 1
 

@@ -263,6 +263,12 @@ TREE_CATEGORY_FIELDS = {
 }
 TREE_FIELDS = {"id": Field(_integer, ("in",))}
 BRAND_FIELDS = {"id": Field(_integer, RANGE), "name": Field(_string, ("", "like"))}
+# GET /v3/hooks filters on is_active, scope and destination (webhooks.v3.yml, getWebhooks).
+HOOK_FIELDS = {
+    "is_active": Field(_boolean, ("",)),
+    "scope": Field(_string, ("",)),
+    "destination": Field(_string, ("",)),
+}
 
 
 def product_filters(request: Request, now: datetime) -> list[Predicate]:

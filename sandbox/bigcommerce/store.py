@@ -11,6 +11,7 @@
     GET /v3/catalog/trees/{tree_id}/categories   nested
     GET /v3/catalog/brands                       the catalog's vendors
     GET /v2/store, GET /v2/time                  connection tests (bare v2 objects)
+    GET/POST /v3/hooks, GET/PUT/DELETE /v3/hooks/{id}   webhooks (hooks.py: subscriptions, deliveries)
 
 Every API route needs `X-Auth-Token` (`X-Auth-Client` is deprecated and ignored,
 https://github.com/bigcommerce/docs/blob/main/docs/start/authentication/index.mdx) and spends one
@@ -34,6 +35,7 @@ from typing import Any
 
 from sandbox.bigcommerce import ids, query, render, v2
 from sandbox.bigcommerce.errors import EMPTY_TOKEN, NO_ROUTE, NO_SCOPE, NO_TOKEN, plain, v3_error
+from sandbox.bigcommerce.hooks import BigCommerceHooks
 from sandbox.bigcommerce.tracking import Tracker
 from sandbox.bigcommerce.view import View
 from sandbox.catalog import VENDORS, Catalog, Category, Product
@@ -76,6 +78,15 @@ class BigCommerceStore(SourceStore):
         self.token = settings.secret("bigcommerce:access_token", 31)
         self.quota = WindowQuota(PLAN_QUOTAS[self.plan], WINDOW_MS)
         self.tracker = Tracker(catalog)
+        # The app's client id and secret: hooks belong to the client id, deliveries are signed
+        # with the secret; a rotation makes the next one.
+        self.client_id = settings.secret("bigcommerce:client_id", 31)
+        self.webhooks = BigCommerceHooks(
+            self,
+            self.store_hash,
+            self.client_id,
+            lambda generation: settings.secret(f"bigcommerce:client_secret:{generation}", 40),
+        )
         super().__init__(catalog)
         # Date every change when it happens, so product-level edits keep their own instant.
         self.listeners.append(lambda kind, changed: self.tracker.sync())
@@ -86,7 +97,13 @@ class BigCommerceStore(SourceStore):
     key_for_number = staticmethod(ids.product_key)
 
     def credentials(self, base_url: str) -> dict[str, Any]:
-        return {"url": base_url, "store_hash": self.store_hash, "token": self.token}
+        return {
+            "url": base_url,
+            "store_hash": self.store_hash,
+            "token": self.token,
+            "client_id": self.client_id,
+            "client_secret": self.webhooks.secret.current,
+        }
 
     def routes(self) -> Iterable[Route]:
         api = self._api
@@ -103,6 +120,9 @@ class BigCommerceStore(SourceStore):
             route("GET", V3 + "/catalog/brands", api(self.list_brands), "brands"),
             route("GET", V2 + "/store", api(self.get_store), "store"),
             route("GET", V2 + "/time", api(self.get_time), "time"),
+            *self.webhooks.routes(
+                V3, api, lambda request, hooks: self._paged(request, hooks, query.HOOK_FIELDS)
+            ),
         )
 
     def error_response(self, status: int, message: str) -> Response:

@@ -61,7 +61,7 @@ def store(store_hash: str, plan: str) -> dict[str, Any]:
         "industry": "Retail",
         "logo": {"url": ""},
         "is_price_entered_with_tax": False,
-        "store_id": int(store_hash, 16),  # the sandbox's store hashes are hex digits
+        "store_id": ids.store_id(store_hash),
         "default_channel_id": ids.CHANNEL_ID,
         "default_site_id": 1000,
         "active_comparison_modules": [],

@@ -8,6 +8,9 @@ Admin GraphQL endpoint (graphql.py), over one generated catalog.
     GET  /admin/api/{version}/custom_collections.json            GET .../custom_collections/count.json
     GET  /admin/api/{version}/custom_collections/{id}.json       GET /admin/oauth/access_scopes.json
     POST /admin/api/{version}/graphql.json
+    GET/POST /admin/api/{version}/webhooks.json, GET .../webhooks/count.json,
+    GET/PUT/DELETE .../webhooks/{id}.json                        (webhooks.py: subscriptions, deliveries;
+    GraphQL webhookSubscriptionCreate/Delete, webhookSubscription(s): graphql_webhooks.py)
 
 Every request needs `X-Shopify-Access-Token`; REST requests (not GraphQL, which is throttled by
 query cost) fill the plan's leaky bucket and every REST answer reports it in
@@ -31,6 +34,7 @@ from sandbox.settings import SandboxSettings
 from sandbox.shopify import ids, rest
 from sandbox.shopify.graphql import GraphQLEndpoint
 from sandbox.shopify.graphql_schema import admin_schema
+from sandbox.shopify.graphql_webhooks import WebhookGraphQL
 from sandbox.shopify.listings import (
     COLLECTS,
     NESTED,
@@ -43,6 +47,7 @@ from sandbox.shopify.listings import (
 )
 from sandbox.shopify.paging import Page, trim
 from sandbox.shopify.paging import fields as fields_of
+from sandbox.shopify.webhooks import ShopifyWebhooks
 from sandbox.source import SourceStore
 
 log = logging.getLogger(__name__)
@@ -146,8 +151,17 @@ class ShopifyStore(SourceStore):
         self.settings = settings
         self.token = "shpat_" + settings.secret("shopify-token")
         self.bucket = LeakyBucket(*BUCKETS[settings.shopify_plan])
+        # The app's client secret signs webhook deliveries; a rotation makes the next one.
+        self.webhooks = ShopifyWebhooks(
+            self,
+            lambda generation: "shpss_" + settings.secret(f"shopify-client-secret:{generation}"),
+            lambda request: (
+                served_version(request.params.get("version"), settings.shopify_api_version)
+                or settings.shopify_api_version
+            ),
+        )
         super().__init__(catalog)
-        self.graphql = GraphQLEndpoint(self)
+        self.graphql = GraphQLEndpoint(self, WebhookGraphQL(self.webhooks).root)
 
     # -- what the platform declares ------------------------------------------------------------
     def routes(self) -> Iterable[Route]:
@@ -178,13 +192,14 @@ class ShopifyStore(SourceStore):
         # Unversioned, like every OAuth path (https://shopify.dev/docs/api/admin-rest/latest/resources/accessscope).
         access_scopes = self._api(self._access_scopes, versioned=False)
         yield route("GET", r"/admin/oauth/access_scopes\.json", access_scopes, "access_scopes")
+        yield from self.webhooks.routes(API, self._api)
 
     def error_response(self, status: int, message: str) -> Response:
         # REST errors are {"errors": "..."} (or an object of field messages for validation).
         return json_response({"errors": message}, status=status)
 
     def credentials(self, base_url: str) -> dict[str, Any]:
-        return {"url": base_url, "token": self.token}
+        return {"url": base_url, "token": self.token, "client_secret": self.webhooks.secret.current}
 
     def rate_limited(self, request: Request) -> Response:
         capacity, leak = BUCKETS[self.settings.shopify_plan]

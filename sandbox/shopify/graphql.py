@@ -24,6 +24,7 @@ import functools
 import json
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -63,11 +64,13 @@ PREPARED_QUERIES = 256
 
 
 class GraphQLEndpoint:
-    """The GraphQL endpoint of one store: uses only `store.catalog` and `store.settings`."""
+    """The GraphQL endpoint of one store: uses only `store.catalog` and `store.settings`, and the
+    root fields `more_roots(request)` adds (the store's webhook subscriptions)."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, more_roots: Callable[[Request], dict[str, Any]] | None = None) -> None:
         self.schema = admin_schema()
         self.queries = CatalogQueries(store.catalog, store.settings)
+        self.more_roots = more_roots
         self.throttle = THROTTLES[store.settings.shopify_plan]
         self.bucket = LeakyBucket(self.throttle.capacity, self.throttle.restore_rate)
 
@@ -86,10 +89,15 @@ class GraphQLEndpoint:
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             return json_response({"errors": [{"message": _no_operation(document, operation_name)}]})
-        return self._run(document, operation, variables)
+        root = {**self.queries.root(), **(self.more_roots(request) if self.more_roots else {})}
+        return self._run(document, operation, variables, root)
 
     def _run(
-        self, document: DocumentNode, operation: OperationDefinitionNode, variables: dict[str, Any]
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+        root: dict[str, Any],
     ) -> Response:
         cost = QueryCost(self.schema, document, operation, variables)
         requested = cost.requested()
@@ -112,7 +120,7 @@ class GraphQLEndpoint:
         result = execute(
             self.schema,
             document,
-            root_value=self.queries.root(),
+            root_value=root,
             context_value=context,
             variable_values=variables,
             operation_name=operation.name.value if operation.name else None,
