@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.import_speed [--products 2000]
         [--sources shopify-graphql,shopify-rest,magento,bigcommerce] [--naive 200]
+        [--rss 10000,100000 [--rss-source magento]]
 
 Starts `ferry sandbox` as a real process with Shopify on the Standard plan, BigCommerce on
 Standard and a WooCommerce target of 4 workers costing 20 ms a request + 2 ms per created item
@@ -15,18 +16,27 @@ Standard and a WooCommerce target of 4 workers costing 20 ms a request + 2 ms pe
 Before runs 2 and 3 it waits until the source's rate limit has recovered (a scheduled sync
 runs long after the previous one). Each run is timed (wall clock) and its CPU seconds and peak
 RSS are read with os.wait4, the child's own rusage (stdlib; exact per child, unlike the
-RUSAGE_CHILDREN maximum).
+RUSAGE_CHILDREN maximum). Two ratios are printed: on the wall clock of the whole `ferry import`
+process, and on the import's own `duration_s` (the pipeline, without the ~1.3 s a `ferry`
+process takes to start Python, load its modules and test both connections, which every run
+pays whatever the catalog's size).
+
+`--rss` runs only the first import of one source (`--rss-source`, Magento by default: the
+fastest to read) at each catalog size, on a fresh sandbox, and prints its peak RSS.
 
 The bound for run 1 is min(source read bound, WooCommerce write bound), both from the sandbox's
 settings and the requests the run made (the WooCommerce sandbox's request and item counters):
 
 - Shopify REST: a leaky bucket of 40 requests draining 2/s, so R requests take at least
   (R - 40) / 2 s;
-- Shopify GraphQL: a bucket of 2000 points restoring 100/s; cost per product is observed by
-  sending the engine's own products query for two pages before the run (actualQueryCost /
-  products; follow-up queries for long variant lists not included), so N products take at least
-  (N x cost - 2000) / 100 s; the points the first run spent, read from the bucket after it, are
-  printed beside as a cross-check (a ratio above 1 means the sample overestimates the cost);
+- Shopify GraphQL: a bucket of 2000 points restoring 100/s, so reads that cost P points take at
+  least (P - 2000) / 100 s. P is what the engine's own reader spends on the whole catalog
+  (actualQueryCost summed over the connection test, every page and the follow-ups for long
+  variant lists), replayed on a second sandbox with the same catalog on the Plus plan, whose
+  bucket never throttles, so it sends the very queries a run sends. (An earlier version sampled
+  two pages of 50 and multiplied: the first products of the catalog are not typical, so it was
+  off by a fifth at 2,000 products, giving a ratio above 1, and by far more at 200.) The points
+  the first run spent, read from the bucket after it, are printed beside as a cross-check;
 - BigCommerce: 150 requests per 30 s window, so R requests take at least 30 x floor((R-1)/150) s;
 - Magento: no limit;
 - WooCommerce: 4 workers; each request holds one for 20 ms + 2 ms per created item + 1 ms per
@@ -65,23 +75,27 @@ REST_BUCKET, REST_LEAK = 40, 2.0  # Shopify Standard
 GQL_BUCKET, GQL_RESTORE = 2000, 100.0  # Shopify Standard
 BC_QUOTA, BC_WINDOW_S = 150, 30.0  # BigCommerce Standard
 
-SANDBOX_ARGS = [
-    "--shopify-plan", "standard",
-    "--bigcommerce-plan", "standard",
-    "--woo-workers", str(WOO_WORKERS),
-    "--woo-request-ms", f"{WOO_REQUEST_MS:g}",
-    "--woo-create-ms", f"{WOO_CREATE_MS:g}",
-    "--woo-update-ms", f"{WOO_UPDATE_MS:g}",
-]  # fmt: skip
+
+def sandbox_args(shopify_plan: str = "standard") -> list[str]:
+    return [
+        "--shopify-plan", shopify_plan,
+        "--bigcommerce-plan", "standard",
+        "--woo-workers", str(WOO_WORKERS),
+        "--woo-request-ms", f"{WOO_REQUEST_MS:g}",
+        "--woo-create-ms", f"{WOO_CREATE_MS:g}",
+        "--woo-update-ms", f"{WOO_UPDATE_MS:g}",
+    ]  # fmt: skip
 
 
 # -- the sandbox ---------------------------------------------------------------------------------
 
 
-def start_sandbox(products: int) -> tuple[subprocess.Popen[str], dict[str, Any], float]:
+def start_sandbox(
+    products: int, shopify_plan: str = "standard"
+) -> tuple[subprocess.Popen[str], dict[str, Any], float]:
     started = time.perf_counter()
     process = subprocess.Popen(
-        [FERRY, "sandbox", "--products", str(products), *SANDBOX_ARGS],
+        [FERRY, "sandbox", "--products", str(products), *sandbox_args(shopify_plan)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
@@ -91,6 +105,11 @@ def start_sandbox(products: int) -> tuple[subprocess.Popen[str], dict[str, Any],
     if not line:
         raise SystemExit(f"ferry sandbox exited with {process.wait()} before printing its JSON line")
     return process, json.loads(line), time.perf_counter() - started
+
+
+def stop_sandbox(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
 
 
 def control(stores: dict[str, Any], store: str, method: str, path: str, body: Any = None) -> Any:
@@ -156,31 +175,25 @@ def wait_for_limits(stores: dict[str, Any], source: str) -> float:
     return time.perf_counter() - started
 
 
-def graphql_cost_per_product(stores: dict[str, Any], pages: int = 2) -> tuple[float, int, float]:
-    """The engine's own products query, first `pages` pages of 50: actual points per product, the
-    products sampled, and the sandbox's seconds per product to answer it (its own CPU cost)."""
-    from connectors.shopify.graphql import PRODUCTS
+def graphql_points(products: int) -> tuple[float, int, float]:
+    """What the engine's own GraphQL reads of the whole catalog take from the bucket (see the
+    module docstring): points, requests, and the seconds the sandbox took to answer them."""
+    from connectors.shopify import ShopifyConnector, ShopifySettings
+    from connectors.shopify.graphql import GraphQLReader
 
-    cost = products = 0
-    after = None
-    serving = 0.0
-    for _ in range(pages):
-        while True:
-            started = time.perf_counter()
-            body = graphql(stores, PRODUCTS, {"first": 50, "after": after, "query": None})
-            serving += time.perf_counter() - started
-            if not any(e.get("extensions", {}).get("code") == "THROTTLED" for e in body.get("errors", [])):
-                break
-            time.sleep(2)
-        if body.get("errors"):
-            raise SystemExit(f"the engine's products query failed: {body['errors'][:1]}")
-        connection = body["data"]["products"]
-        cost += body["extensions"]["cost"]["actualQueryCost"]
-        products += len(connection["nodes"] if "nodes" in connection else connection["edges"])
-        after = connection["pageInfo"]["endCursor"]
-        if not connection["pageInfo"]["hasNextPage"]:
-            break
-    return cost / max(products, 1), products, serving / max(products, 1)
+    process, stores, _ = start_sandbox(products, shopify_plan="plus")
+    try:
+        shop = stores["shopify"]
+        settings = ShopifySettings(shop["url"], shop["token"], api="graphql")
+        source = ShopifyConnector(settings, allow_private=True)
+        started = time.perf_counter()
+        source.test_connection()
+        for _ in source.iter_pages():
+            pass
+        assert isinstance(source.reader, GraphQLReader)
+        return source.reader.points_spent, source.requests_made, time.perf_counter() - started
+    finally:
+        stop_sandbox(process)
 
 
 # -- one import, as a child process --------------------------------------------------------------
@@ -243,6 +256,17 @@ def ferry_import(
     return summary, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def workspace(stores: dict[str, Any], source: str, workdir: Path) -> tuple[Path, Path, dict[str, str]]:
+    """A folder with the import's definition and Ferry's data (its own SQLite database), and the
+    environment a `ferry import` child runs with."""
+    (workdir / "data").mkdir(parents=True)
+    file = workdir / "import.toml"
+    file.write_text(definition(stores, source))
+    env = {**os.environ, "FERRY_ALLOW_PRIVATE_NETWORKS": "1", "FERRY_DATA_DIR": str(workdir / "data")}
+    env.pop("DATABASE_URL", None)
+    return workdir, file, env
+
+
 def measured_run(stores: dict[str, Any], source: str, file: Path, env: dict[str, str], workdir: Path) -> Run:
     store = store_of(source)
     control(stores, "woocommerce", "POST", "stats/reset")
@@ -284,7 +308,7 @@ def woo_seconds(woo: dict[str, int]) -> tuple[float, str]:
     return seconds, how
 
 
-def read_seconds(source: str, run: Run, products: int, gql_cost: float | None) -> tuple[float, str]:
+def read_seconds(source: str, run: Run, products: int, gql_points: float | None) -> tuple[float, str]:
     requests_made = run.summary["source_requests"]
     if source == "shopify-rest":
         seconds = max(0.0, (requests_made - REST_BUCKET) / REST_LEAK)
@@ -293,11 +317,10 @@ def read_seconds(source: str, run: Run, products: int, gql_cost: float | None) -
             f" ({products / max(requests_made, 1):.0f} products/req)"
         )
     if source == "shopify-graphql":
-        assert gql_cost is not None
-        points = products * gql_cost
-        seconds = max(0.0, (points - GQL_BUCKET) / GQL_RESTORE)
+        assert gql_points is not None
+        seconds = max(0.0, (gql_points - GQL_BUCKET) / GQL_RESTORE)
         return seconds, (
-            f"max(0, ({products} products x {gql_cost:.2f} pts - {GQL_BUCKET} burst) / {GQL_RESTORE:g} pts/s)"
+            f"max(0, ({gql_points:.0f} pts - {GQL_BUCKET} burst) / {GQL_RESTORE:g} pts/s)"
             f" = {seconds:.1f} s ({requests_made} req)"
         )
     if source == "bigcommerce":
@@ -477,26 +500,20 @@ def bench_source(stores: dict[str, Any], source: str, products: int, naive_m: in
     store = store_of(source)
     control(stores, "woocommerce", "POST", "reset")
     control(stores, store, "POST", "reset")
-    gql_cost = None
+    gql_points = None
     if source == "shopify-graphql":
-        gql_cost, sampled, serving = graphql_cost_per_product(stores)
-        print(f"  GraphQL actual cost of the engine's products query: {gql_cost:.2f} points/product "
-              f"(first {sampled} products, pages of 50)")  # fmt: skip
+        gql_points, replayed, serving = graphql_points(products)
         print(
-            f"  the sandbox itself answers that query in {serving * 1000:.1f} ms/product on one "
-            f"connection (graphql-core; not a platform limit, so not in the bound): "
-            f"{1 / serving:.0f} products/s"
+            f"  GraphQL points the engine's reads of the catalog cost: {gql_points:.0f} "
+            f"({gql_points / products:.2f} points/product, {replayed} requests, replayed on the Plus plan)"
         )
-        control(stores, store, "POST", "reset")  # a full bucket for the run
-    workdir = tmp / source
-    (workdir / "data").mkdir(parents=True)
-    file = workdir / "import.toml"
-    file.write_text(definition(stores, source))
-    env = {**os.environ, "FERRY_ALLOW_PRIVATE_NETWORKS": "1", "FERRY_DATA_DIR": str(workdir / "data")}
-    env.pop("DATABASE_URL", None)
-
+        print(
+            f"  the sandbox itself answered that replay in {serving:.1f} s on one connection "
+            f"(graphql-core; not a platform limit, so not in the bound): {products / serving:.0f} products/s"
+        )
+    workdir, file, env = workspace(stores, source, tmp / source)
     first = measured_run(stores, source, file, env, workdir)
-    if gql_cost is not None:
+    if gql_points is not None:
         # A cross-check from the run itself: the bucket started full, so the points it spent are
         # what is missing now plus what was restored meanwhile (exact while the bucket never
         # refilled to full during the run, an upper bound otherwise).
@@ -515,13 +532,16 @@ def bench_source(stores: dict[str, Any], source: str, products: int, naive_m: in
     third = measured_run(stores, source, file, env, workdir)
     naive_result = naive(stores, source, naive_m) if naive_m else None
 
-    read_s, read_how = read_seconds(source, first, products, gql_cost)
+    read_s, read_how = read_seconds(source, first, products, gql_points)
     write_s, write_how = woo_seconds(first.woo)
     bound = Bound(read_s, read_how, write_s, write_how)
     rate = products / first.wall_s
     bound_rate = bound.per_second(products)
-    ratio = rate / bound_rate if math.isfinite(bound_rate) else 0.0
     engine_rate = products / first.summary["duration_s"] if first.summary["duration_s"] else math.inf
+    ratios = "/".join(
+        f"{measured / bound_rate:.2f}" if math.isfinite(bound_rate) else "-"
+        for measured in (rate, engine_rate)
+    )
 
     print(f"  read bound:  {read_how}")
     print(f"  write bound: {write_how}")
@@ -539,11 +559,13 @@ def bench_source(stores: dict[str, Any], source: str, products: int, naive_m: in
 
     print(f"**{source}**, {products} products")
     print()
-    print("| run | full read | wall s | engine s | products/s | bound/s | ratio | source req | Woo req | "
-          "Woo items c/u/d | created/updated/unchanged/skipped/failed | CPU s | peak RSS MiB |")  # fmt: skip
+    print(
+        "| run | full read | wall s | engine s | products/s | bound/s | ratio wall/engine | source req "
+        "| Woo req | Woo items c/u/d | created/updated/unchanged/skipped/failed | CPU s | peak RSS MiB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = (
-        ("1. first import", first, f"{rate:.1f}", f"{bound_rate:.1f}", f"{ratio:.2f}"),
+        ("1. first import", first, f"{rate:.1f}", f"{bound_rate:.1f}", ratios),
         ("2. nothing changed", second, "-", "-", "-"),
         (f"3. {changed} changed", third, "-", "-", "-"),
     )
@@ -578,7 +600,14 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--sources", default=",".join(SOURCES))
     parser.add_argument("--naive", type=int, default=200, help="products for the naive importer (0: skip)")
+    parser.add_argument(
+        "--rss", help="catalog sizes, e.g. 10000,100000: only peak RSS of one first import each"
+    )
+    parser.add_argument("--rss-source", default="magento", choices=SOURCES)
     args = parser.parse_args()
+    if args.rss:
+        rss(args.rss_source, [int(size) for size in args.rss.split(",")])
+        return
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     for source in sources:
         if source not in SOURCES:
@@ -586,7 +615,9 @@ def main() -> None:
 
     process, stores, startup = start_sandbox(args.products)
     try:
-        print(f"ferry sandbox --products {args.products} {' '.join(SANDBOX_ARGS)}: ready in {startup:.1f} s")
+        print(
+            f"ferry sandbox --products {args.products} {' '.join(sandbox_args())}: ready in {startup:.1f} s"
+        )
         print(
             f"limits: Shopify Standard REST bucket {REST_BUCKET} req draining {REST_LEAK:g}/s, GraphQL "
             f"{GQL_BUCKET} points restoring {GQL_RESTORE:g}/s; "
@@ -602,8 +633,29 @@ def main() -> None:
                 bench_source(stores, source, args.products, args.naive, Path(tmp))
                 print()
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        stop_sandbox(process)
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+
+
+def rss(source: str, sizes: list[int]) -> None:
+    """Peak RSS of one first import per catalog size (each on a fresh sandbox)."""
+    print(f"first import from {source}, sandbox {' '.join(sandbox_args())}")
+    print()
+    print("| products | sandbox start s | wall s | products/s | created/failed | CPU s | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|")
+    for size in sizes:
+        process, stores, startup = start_sandbox(size)
+        try:
+            with tempfile.TemporaryDirectory(prefix="ferry-import-rss-") as tmp:
+                workdir, file, env = workspace(stores, source, Path(tmp))
+                summary, wall, cpu, peak = ferry_import(file, env, workdir)
+        finally:
+            stop_sandbox(process)
+        print(
+            f"| {size} | {startup:.1f} | {wall:.1f} | {size / wall:.1f} | "
+            f"{summary['created']}/{summary['failed']} | {cpu:.1f} | {peak:.0f} |"
+        )
+        sys.stdout.flush()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
 
 

@@ -24,7 +24,7 @@ from jobs.validation import field_error as _fail
 from jobs.validation import only_known_keys as _only_known
 
 PLATFORMS = ("shopify", "magento", "bigcommerce")
-SECRET_FIELDS = ("token", "password", "key", "secret")
+SECRET_FIELDS = ("token", "password", "key", "secret", "webhook_secret")
 
 
 def resolve_secret(value: str | None, path: str) -> str | None:
@@ -48,6 +48,8 @@ class SourceSpec:
     password: str | None = None
     api: str = "graphql"  # shopify: graphql | rest
     store_view: str = "default"  # magento
+    # The app's client secret that signs its webhook deliveries (shopify, bigcommerce; jobs/webhooks.py).
+    webhook_secret: str | None = None
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:

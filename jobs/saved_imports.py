@@ -10,7 +10,7 @@ an `env:` reference, so an exported file holds no secret.
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import tomli_w
@@ -22,6 +22,12 @@ from jobs.secrets import SecretBox
 from jobs.store.models import Connection, ConnectionKind, ConnectionStatus, SavedImport
 
 WOOCOMMERCE = "woocommerce"
+# A replaced webhook secret is still accepted this long, kept in the sealed secrets beside the
+# new one: deliveries already signed (and retried) with it, or signed by a platform that has not
+# switched yet ("it can take up to an hour", https://shopify.dev/docs/apps/build/webhooks/verify-deliveries).
+WEBHOOK_SECRET_GRACE = timedelta(hours=24)
+PREVIOUS_WEBHOOK_SECRET = "previous_webhook_secret"
+WEBHOOK_SECRET_REPLACED_AT = "previous_webhook_secret_replaced_at"
 
 
 # -- connections -----------------------------------------------------------------------------------
@@ -68,12 +74,42 @@ def save_connection(
         connection = Connection(kind=kind, platform=platform, url=url, settings=settings, created_at=now)
         session.add(connection)
     connection.name = name or connection.name or _default_name(platform, url)
-    connection.secrets = box.seal(secrets)
+    earlier = box.open(connection.secrets) if connection.secrets else {}
+    connection.secrets = box.seal({**secrets, **_kept_webhook_secret(earlier, secrets, now)})
     connection.secret_fields = sorted(secrets)
     connection.status = ConnectionStatus.ACTIVE
     connection.last_error = None
     session.flush()
     return connection
+
+
+def _previous_webhook_secret(secrets: dict[str, Any], now: datetime) -> dict[str, str]:
+    """The replaced webhook secret and when it was replaced, while its grace lasts."""
+    previous, replaced_at = secrets.get(PREVIOUS_WEBHOOK_SECRET), secrets.get(WEBHOOK_SECRET_REPLACED_AT)
+    if previous and replaced_at and now - datetime.fromisoformat(replaced_at) < WEBHOOK_SECRET_GRACE:
+        return {PREVIOUS_WEBHOOK_SECRET: previous, WEBHOOK_SECRET_REPLACED_AT: replaced_at}
+    return {}
+
+
+def _kept_webhook_secret(earlier: dict[str, Any], secrets: dict[str, str], now: datetime) -> dict[str, str]:
+    """What of a connection's earlier webhook secrets stays accepted when it is saved with these:
+    the one being replaced (from now on), else an earlier rotation's while its grace lasts."""
+    replaced = earlier.get("webhook_secret")
+    if replaced and replaced != secrets.get("webhook_secret"):
+        return {PREVIOUS_WEBHOOK_SECRET: replaced, WEBHOOK_SECRET_REPLACED_AT: now.isoformat()}
+    return _previous_webhook_secret(earlier, now)
+
+
+def webhook_secrets(connection: Connection, box: SecretBox, now: datetime | None = None) -> list[str]:
+    """The secrets a webhook delivery for this connection may be signed with: the current one,
+    and the one it replaced while WEBHOOK_SECRET_GRACE lasts."""
+    if connection.secrets is None:
+        return []
+    opened = box.open(connection.secrets)
+    previous = _previous_webhook_secret(opened, now or datetime.now(UTC))
+    return [
+        secret for secret in (opened.get("webhook_secret"), previous.get(PREVIOUS_WEBHOOK_SECRET)) if secret
+    ]
 
 
 def _default_name(platform: str, url: str) -> str:
@@ -88,7 +124,9 @@ def connection_spec(connection: Connection, box: SecretBox) -> SourceSpec | Targ
             f"{connection.kind.value}: the connection {connection.name!r} was disconnected; "
             "enter its credentials again"
         )
-    values = {**connection.settings, **box.open(connection.secrets), "url": connection.url}
+    opened = box.open(connection.secrets)
+    secrets = {name: value for name, value in opened.items() if name in SECRET_FIELDS}  # not the previous
+    values = {**connection.settings, **secrets, "url": connection.url}
     if connection.kind is ConnectionKind.TARGET:
         return TargetSpec(**values)
     return SourceSpec(platform=connection.platform, **values)

@@ -160,21 +160,24 @@ def _restrict(payload: Mapping[str, Any], groups: frozenset[str], source_key: st
 
 
 # -- images ---------------------------------------------------------------------------------------
+NOT_A_WORD = re.compile(r"[^a-z0-9]+")
+# What WordPress appends to a file name it keeps: a number when the name is taken (`shirt-1.jpg`,
+# wp_unique_filename), `-scaled` for a big picture it scaled down (since WordPress 5.3).
+UPLOAD_SUFFIX = re.compile(r"(-\d+)?(-scaled)?")
+
+
 def file_stem(url: str) -> str:
     """A picture's file name without extension, as words: what survives WordPress's upload."""
     name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return NOT_A_WORD.sub("-", stem.lower()).strip("-")
 
 
 def is_upload_of(src: str, uploaded: str) -> bool:
-    """Whether the attachment at `uploaded` came from `src`. WordPress keeps the file name,
-    numbering it when taken (`shirt-1.jpg`, wp_unique_filename) and marking big pictures it
-    scaled down (`shirt-scaled.jpg`, since WordPress 5.3)."""
-    stem = file_stem(src)
-    return (
-        bool(stem) and re.fullmatch(re.escape(stem) + r"(-\d+)?(-scaled)?", file_stem(uploaded)) is not None
-    )
+    """Whether the attachment at `uploaded` came from `src`: the same file name, maybe with the
+    suffix WordPress adds."""
+    stem, kept = file_stem(src), file_stem(uploaded)
+    return bool(stem) and kept.startswith(stem) and UPLOAD_SUFFIX.fullmatch(kept, len(stem)) is not None
 
 
 def image_refs(

@@ -117,7 +117,7 @@ class WooTarget:
         allow_private: bool | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        pool_size: int = 8,
+        pool_size: int = 16,  # a writer's batches in flight and its variation workers, at once
     ) -> None:
         self.settings = settings
         self.client = StoreClient(

@@ -11,14 +11,17 @@ https://github.com/woocommerce/woocommerce/blob/trunk/plugins/woocommerce/includ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from connectors.woocommerce.batch import chunks, send_batch
@@ -35,6 +38,7 @@ Path = tuple[str, ...]
 # stop at 32 characters, so "Slug is too long (28 characters max)"; some slugs are reserved terms.
 # https://github.com/woocommerce/woocommerce/blob/trunk/plugins/woocommerce/includes/wc-attribute-functions.php
 SLUG_LIMIT = 28
+PARALLEL_LOOKUPS = 4  # taxonomies looked up or created at once (a store serves a few requests at a time)
 SUFFIX_LENGTH = 6
 RESERVED_SLUGS = frozenset(
     (  # noqa: SIM905 - the list as wc_check_if_attribute_name_is_reserved() has it, less the ones with "_"
@@ -46,6 +50,7 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # the same few attribute and option names, thousands of times a run
 def fold(name: str) -> str:
     return " ".join(html.unescape(name).split()).casefold()
 
@@ -72,12 +77,13 @@ def attribute_slug(name: str) -> str:
 
 
 class TermIndex:
-    """One taxonomy's terms by (parent id, folded name); parent 0 for flat ones (tags, attribute terms)."""
+    """One taxonomy's terms by (parent id, folded name); parent 0 for flat ones (tags, attribute
+    terms). `empty`: the taxonomy was just created, so there is nothing to list."""
 
-    def __init__(self, target: WooTarget, path: str) -> None:
+    def __init__(self, target: WooTarget, path: str, empty: bool = False) -> None:
         self.target = target
         self.path = path
-        self._ids: dict[tuple[int, str], int] | None = None
+        self._ids: dict[tuple[int, str], int] | None = {} if empty else None
         self.failures: dict[tuple[int, str], str] = {}
 
     def get(self, parent: int, name: str) -> int | None:
@@ -164,6 +170,7 @@ class Attributes:
                 if result.ok:
                     self._index()[fold(name)] = result.id
                     self._by_slug[attribute_slug(name)] = result.id
+                    self.terms[result.id] = TermIndex(self.target, self._terms_path(result.id), empty=True)
                 elif result.code == "invalid_product_attribute_slug_already_exists":
                     taken = True  # made meanwhile by someone else: found again below
                 else:
@@ -179,8 +186,11 @@ class Attributes:
 
     def term_index(self, attribute_id: int) -> TermIndex:
         if attribute_id not in self.terms:
-            self.terms[attribute_id] = TermIndex(self.target, f"{self.path}/{attribute_id}/terms")
+            self.terms[attribute_id] = TermIndex(self.target, self._terms_path(attribute_id))
         return self.terms[attribute_id]
+
+    def _terms_path(self, attribute_id: int) -> str:
+        return f"{self.path}/{attribute_id}/terms"
 
 
 @dataclass
@@ -215,8 +225,26 @@ class Lookups:
         return next((self.missing[key] for key in needed if key in self.missing), None)
 
 
+def side_by_side(calls: Iterable[Callable[[], None]]) -> None:
+    """Run independent calls at once: each mostly waits on its own requests to the store."""
+    calls = list(calls)
+    if len(calls) < 2:
+        for call in calls:
+            call()
+        return
+    workers = min(len(calls), PARALLEL_LOOKUPS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="woo-taxonomy") as pool:
+        for future in [pool.submit(call) for call in calls]:
+            future.result()
+
+
 class Taxonomy:
-    """The writer's caches, for its whole life (one run)."""
+    """The writer's caches, for its whole life (one run).
+
+    `resolve` may be called from several threads (one per write batch): it runs one at a time,
+    so a term two batches need is looked up, and created, once. Inside one call, categories,
+    tags and each attribute's terms are separate taxonomies and are resolved side by side.
+    """
 
     def __init__(self, target: WooTarget) -> None:
         self.target = target
@@ -231,9 +259,15 @@ class Taxonomy:
             lookups = Lookups()
             categorized = [p for p, groups in needs.values() if "categories" in groups]
             with_attributes = [p for p, groups in needs.values() if "attributes" in groups]
-            self._categories({path for p in categorized for path in p.category_paths}, lookups)
-            self._tags({tag for p in categorized for tag in p.tags}, lookups)
-            self._attributes(with_attributes, lookups)
+            side_by_side(
+                [
+                    lambda: self._categories(
+                        {path for p in categorized for path in p.category_paths}, lookups
+                    ),
+                    lambda: self._tags({tag for p in categorized for tag in p.tags}, lookups),
+                    lambda: self._attributes(with_attributes, lookups),
+                ]
+            )
             return lookups
 
     def _categories(self, paths: set[Path], lookups: Lookups) -> None:
@@ -277,16 +311,20 @@ class Taxonomy:
                 for name, option in variation.options:
                     options.setdefault(fold(name), (name, set()))[1].add(option)
         self.attributes.ensure(name for name, _ in options.values())
-        for key, (name, values) in options.items():
+        terms: dict[str, TermIndex] = {}
+        for key, (name, _) in options.items():
             attribute_id = self.attributes.id_for(name)
             lookups.attributes[key] = attribute_id
-            if attribute_id is None:
-                continue
-            terms = self.attributes.term_index(attribute_id)
-            terms.ensure((0, value) for value in values)
+            if attribute_id is not None:
+                terms[key] = self.attributes.term_index(attribute_id)
+        side_by_side(
+            [partial(index.ensure, [(0, value) for value in options[key][1]]) for key, index in terms.items()]
+        )
+        for key, index in terms.items():
+            name, values = options[key]
             for value in values:
-                if terms.get(0, value) is None:
-                    reason = terms.failures.get((0, fold(value)), "not created")
+                if index.get(0, value) is None:
+                    reason = index.failures.get((0, fold(value)), "not created")
                     lookups.missing[("option", key, fold(value))] = (
                         f"option {value!r} of attribute {name!r} could not be created: {reason}"
                     )

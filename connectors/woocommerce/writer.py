@@ -2,8 +2,14 @@
 
 A call to `write` takes up to 100 products: it screens out duplicate SKUs, finds or creates the
 categories, tags and attributes they name (taxonomy.py), sends one `products/batch` request with
-the creates and updates together, then each variable product's variations (variations.py, a few
-products at a time). A failed item inside the 200 answer fails alone; the rest of the batch stands.
+the creates and updates together, then each variable product's variations (variations.py). A
+failed item inside the 200 answer fails alone; the rest of the batch stands.
+
+Several `write` calls may run at once on threads (jobs/executor.py): they share the taxonomy
+(which creates each term once, under its lock) and one pool of `workers` threads for variation
+batches, so the store sees at most `workers` variation requests plus one products request per
+call in flight. The caller keeps two concurrent calls from holding the same product or SKU
+(jobs/batching.py): the screen below sees one call's products only.
 
 Idempotent by source identity: a batch whose answer was lost (AmbiguousWriteError: a timeout, a
 reset after sending, a 5xx, a dropped answer after the commit) is reconciled before any retry
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 # Look back this far (store time) for what a lost batch created: covers the Date header's whole
 # seconds and a store whose clock steps; matching by meta keeps the extra products out.
 CLOCK_MARGIN_S = 120.0
+ANSWER_KEPT = ("id", "images", "variations")  # what variations.py reads of a written product
 
 
 @dataclass
@@ -79,10 +86,11 @@ class _Job:
 
 
 class WooWriter:
-    """Writes mapped products to one store. `workers` products' variations are written at once
-    (WordPress hosts serve a few PHP workers; more only queue). `rounds` bounds the attempts at
-    a batch whose answers keep getting lost. `adopt_by_sku` takes over a product Ferry did not
-    create when it holds the SKU (the import's `match_by = "sku"`); otherwise that is a failure."""
+    """Writes mapped products to one store. `workers` products' variations are written at once,
+    across every `write` under way (WordPress hosts serve a few PHP workers; more only queue).
+    `rounds` bounds the attempts at a batch whose answers keep getting lost. `adopt_by_sku` takes
+    over a product Ferry did not create when it holds the SKU (the import's `match_by = "sku"`);
+    otherwise that is a failure."""
 
     def __init__(
         self, target: WooTarget, *, workers: int = 4, rounds: int = 4, adopt_by_sku: bool = False
@@ -96,6 +104,8 @@ class WooWriter:
         self.taxonomy = Taxonomy(target)
         self.reconciler = Reconciler(target)
         self.variations = VariationWriter(target, self.reconciler, rounds)
+        # Threads start on first use; close() stops them.
+        self._pool = ThreadPoolExecutor(max_workers=2 * workers, thread_name_prefix="woo-writer")
 
     def __repr__(self) -> str:
         return f"WooWriter({self.target!r})"
@@ -105,6 +115,7 @@ class WooWriter:
         return self.target.requests_made
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         self.target.close()
 
     # -- writing products --------------------------------------------------------------------------
@@ -176,7 +187,11 @@ class WooWriter:
             for number, (job, result) in enumerate(zip(group, answers, strict=True), 1):
                 request = f"POST products/batch ({kind} #{number})"
                 if result.ok:
-                    job.woo_id, job.body = result.id, result.body
+                    # What the variations need of the product's answer, not the whole product.
+                    job.woo_id, job.body = (
+                        result.id,
+                        {k: v for k, v in result.body.items() if k in ANSWER_KEPT},
+                    )
                     job.created = job.created or kind == "create"
                 elif result.code == "product_invalid_sku":
                     clashes.append((job, result, request))
@@ -255,8 +270,7 @@ class WooWriter:
             if outcome.errors:
                 job.fail("; ".join(outcome.errors), outcome.request)
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="woo-variations") as pool:
-            list(pool.map(sync, todo))
+        list(self._pool.map(sync, todo))
 
     # -- products gone from the source -------------------------------------------------------------
     def clock(self) -> float:
@@ -300,11 +314,8 @@ class WooWriter:
             return None
 
         ids = list(dict.fromkeys(woo_ids))
-        with (
-            plain_errors(),
-            ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="woo-trash") as pool,
-        ):
-            return dict(zip(ids, pool.map(trash_one, ids), strict=True))
+        with plain_errors():
+            return dict(zip(ids, self._pool.map(trash_one, ids), strict=True))
 
     # -- reading back ------------------------------------------------------------------------------
     def fetch(self, woo_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -8,8 +8,10 @@ each one the store must hold exactly one product per source product.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -41,8 +43,10 @@ CDN = "https://cdn.example.com/files"
 class Shop:
     """A served sandbox store, the credentials it hands out, and ways to look inside it."""
 
-    def __init__(self, serve: Callable[[WooCommerceStore], str]) -> None:
-        self.store = WooCommerceStore(SandboxSettings())
+    def __init__(
+        self, serve: Callable[[WooCommerceStore], str], settings: SandboxSettings | None = None
+    ) -> None:
+        self.store = WooCommerceStore(settings or SandboxSettings())
         self.url = serve(self.store)
         self.credentials = self.store.credentials(self.url)
         self.http = requests.Session()
@@ -345,6 +349,37 @@ def test_categories_tags_and_attributes_are_created_once_across_runs(shop: Shop)
         sum(len(shop.api(f"products/attributes/{a['id']}/terms")) for a in shop.api("products/attributes")),
     ) == counts
     assert terms_created(shop) == creations, "no term or attribute was even asked for"
+
+
+def test_terms_shared_by_batches_written_at_once_are_created_once(serve) -> None:
+    """Four batches written at once on one writer (as the pipeline's executor does), each needing
+    the same new categories, tags, attributes and options: each is asked for, and made, once."""
+    shop = Shop(serve, SandboxSettings(woo_workers=4, woo_request_ms=30))
+    writer = shop.writer()
+    batches = [[WriteItem(shirt(f"shop:{n}")), WriteItem(tee(f"shop:{n + 10}"))] for n in range(4)]
+    start = threading.Barrier(len(batches))
+
+    def write(batch: list[WriteItem]) -> list[WriteResult]:
+        start.wait()
+        return writer.write(batch)
+
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        for results in pool.map(write, batches):
+            created(results)
+    assert shop.stats()["peak_in_flight"] > 1, "the batches were not written at once"
+    names = Counter(c["name"] for c in shop.api("products/categories"))
+    assert names["Clothing"] == names["Shirts"] == names["Tees"] == names["Sale"] == names["Linen"] == 1
+    assert Counter(t["name"] for t in shop.api("products/tags")) == Counter(["linen", "summer", "cotton"])
+    assert sorted(a["name"] for a in shop.api("products/attributes")) == ["Brand", "Color", "Size"]
+    # One request per category level (Clothing and Sale, Shirts and Tees, Linen), one for the tags,
+    # one for the attributes, one for each attribute's terms: no batch asked for any of them again.
+    assert terms_created(shop) == {
+        "POST /products/categories/batch": 3,
+        "POST /products/tags/batch": 1,
+        "POST /products/attributes/batch": 1,
+        "POST /products/attributes/{attribute_id}/terms/batch": 3,
+    }
+    assert len(shop.products()) == 2 * len(batches)
 
 
 def test_a_term_made_meanwhile_by_someone_else_is_reused(shop: Shop) -> None:
