@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 from rq import Queue, get_current_job
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from connectors import errors
@@ -145,7 +146,14 @@ class QueuedBatchExecutor(BatchExecutor):
     def _await(self, job: Job, here: Callable[[], list[WriteResult]]) -> list[WriteResult] | BatchError:
         steal_at = time.monotonic() + STEAL_AFTER_S
         while True:
-            status = job.get_status(refresh=True)
+            try:
+                status = job.get_status(refresh=True)
+            except (NoSuchJobError, InvalidJobOperation):
+                status = None
+            if status is None:
+                # Redis lost the job (it restarted empty): nothing says what was written.
+                message = f"Redis lost write batch {job.id}; the run resumes"
+                return BatchError("RetriableError", message, None, None)
             if status == JobStatus.FINISHED:
                 return job.return_value()
             if status in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}:

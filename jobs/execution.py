@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.errors import AuthError, ConnectorError, RefusedError, RetriableError
@@ -170,6 +171,14 @@ class RunExecution:
             return self._retry(error.message)
         except ConnectorError as error:
             return self._fail(error.message)
+        except RedisError as error:  # the queue went away under the run's write batches
+            return self._retry(f"Redis was unreachable ({type(error).__name__})")
+        except Exception:
+            log.exception("run %s stopped on an unexpected error", self.run_id)
+            return self._fail(
+                "an unexpected error stopped the run (the worker's log has the details); "
+                "its checkpoint is kept, so running it again resumes it"
+            )
         finally:
             if executor is not None:
                 executor.close()

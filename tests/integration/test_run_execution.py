@@ -205,3 +205,18 @@ def test_a_running_run_stops_when_cancelled(world: World, monkeypatch: pytest.Mo
     monkeypatch.setattr(RunExecution, "_progress", cancel_then_report)
     assert world.execute(run_id).status is RunStatus.CANCELLED
     assert world.run(run_id).counts.get("seen", 0) < PRODUCTS
+
+
+def test_a_scheduled_import_that_keeps_failing_pauses_itself_and_says_why(world: World) -> None:
+    with world.db() as session:
+        saved = session.get(SavedImport, world.import_id)
+        saved.schedule = {"kind": "hourly", "timezone": "UTC", "pause_after_failures": 2}
+        opened = world.box.open(saved.source.secrets)
+        saved.source.secrets = world.box.seal({**opened, "token": "shpat_revoked"})
+        session.commit()
+    for _ in range(2):
+        assert world.execute(world.queue()).status is RunStatus.FAILED
+    with world.db() as session:
+        saved = session.get(SavedImport, world.import_id)
+        assert not saved.enabled
+        assert "paused after 2 failed runs" in saved.paused_reason
