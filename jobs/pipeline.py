@@ -50,6 +50,7 @@ from jobs.executor import BatchExecutor, ThreadBatchExecutor
 from jobs.filters import compile_filters
 from jobs.mapping import Mapper
 from jobs.readahead import ReadAhead
+from jobs.seen import SeenIds
 from jobs.store.links import LinkUpdate, find_links, import_state, product_links, save_links
 from jobs.store.models import Link
 
@@ -298,7 +299,7 @@ class Pipeline:
             self.committed = RunCounts(**checkpoint.get("counts", {}))
             # The run that stopped started earlier: its start is the safe watermark.
             self._started_at = _parse(checkpoint.get("started_at")) or self._started_at
-        seen_ids: set[str] = set()
+        seen_ids = SeenIds()
         try:
             self._read(since, resume, seen_ids)
         except BaseException:
@@ -339,7 +340,7 @@ class Pipeline:
         present = [moment for moment in candidates if moment is not None]
         return max(present) if present else None
 
-    def _read(self, since: datetime | None, resume: Any, seen_ids: set[str]) -> None:
+    def _read(self, since: datetime | None, resume: Any, seen_ids: SeenIds) -> None:
         """Every page, read ahead of the writes; batches are sent as pages fill them."""
         with ReadAhead(self.source.iter_pages(since=since, resume=resume), READ_AHEAD) as pages:
             for source_page in pages:
@@ -355,7 +356,7 @@ class Pipeline:
             raise self._stopped
 
     # -- one page ---------------------------------------------------------------------------------
-    def _take(self, source_page: SourcePage, seen_ids: set[str]) -> None:
+    def _take(self, source_page: SourcePage, seen_ids: SeenIds) -> None:
         """Count the page, keep what the filters select (up to the limit), and plan it."""
         page = _Page(source_page.resume)
         self._tally(page, "seen", source_page.raw_count)
@@ -566,7 +567,7 @@ class Pipeline:
             session.commit()
 
     # -- the end ----------------------------------------------------------------------------------
-    def _handle_vanished(self, seen_ids: set[str]) -> None:
+    def _handle_vanished(self, seen_ids: SeenIds) -> None:
         action = self.definition.options.vanished
         gone: list[Link] = []
         linked = 0
