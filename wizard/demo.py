@@ -32,6 +32,7 @@ from jobs.saved_imports import import_toml
 from jobs.secrets import secret_box
 from jobs.store.database import data_dir, make_engine, sessions, upgrade
 from jobs.store.models import SavedImport
+from wizard.serve import stop_on_signals
 
 DEMO_EMAIL = "demo@ferry.invalid"
 DEMO_PASSWORD = "ferry-demo-password"
@@ -130,8 +131,7 @@ def demo_command(products: int, port: int, chosen_folder: Path | None) -> None:
     os.environ.update(FERRY_DATA_DIR=env["FERRY_DATA_DIR"])  # this process's key file is the demo's
     logs = folder / "logs"
     logs.mkdir(exist_ok=True)
-    stopping = {"signal": False}
-    signal.signal(signal.SIGTERM, lambda *_: stopping.update(signal=True))
+    stop_on_signals()
     with ExitStack() as stack:
         sandbox_log = logs / "sandbox.log"
         sandbox = stack.enter_context(
@@ -166,7 +166,7 @@ def demo_command(products: int, port: int, chosen_folder: Path | None) -> None:
             "Press Ctrl-C to stop everything."
         )
         try:
-            while not stopping["signal"]:
+            while True:
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass

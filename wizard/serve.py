@@ -6,6 +6,9 @@ For a public deployment run it behind a TLS-terminating proxy, or use gunicorn
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -21,6 +24,18 @@ def web_command(host: str, port: int, threads: int) -> None:
     from waitress import serve  # only this command needs it
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop_on_signals()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Ferry is at http://{shown}:{port}/  (Ctrl-C stops it)")
     serve(app, host=host, port=port, threads=threads, ident="Ferry")
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the server. A process started in the background by a shell inherits
+    SIGINT ignored, and Python then installs no KeyboardInterrupt handler: put it back."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
