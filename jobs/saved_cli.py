@@ -10,19 +10,13 @@ import click
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
+from jobs.command_session import command_session
 from jobs.definition import DefinitionError
 from jobs.saved_imports import export_toml, import_toml, rotate_secrets
 from jobs.secrets import SecretBox, SecretKeyError, configured_keys, key_file, write_key_file
-from jobs.store.database import make_engine, sessions, upgrade
 from jobs.store.models import SavedImport
 
 EXIT_BAD_INPUT = 2
-
-
-def _sessions():  # type: ignore[no-untyped-def]
-    engine = make_engine()
-    upgrade(engine)
-    return sessions(engine)
 
 
 @click.command("rotate-key")
@@ -47,7 +41,7 @@ def rotate_key_command(drop_old_keys: bool) -> None:
         )
         sys.exit(EXIT_BAD_INPUT)
     try:
-        with _sessions()() as session:
+        with command_session() as session:
             count = rotate_secrets(session, SecretBox(keys))
             session.commit()
     except SecretKeyError as error:
@@ -71,7 +65,7 @@ def imports_group() -> None:
 def save_command(file: Path) -> None:
     """Save an import definition (its env: secrets are read now and stored encrypted)."""
     try:
-        with _sessions()() as session:
+        with command_session() as session:
             saved = import_toml(session, SecretBox(configured_keys()), file.read_text())
             session.commit()
             click.echo(f"saved import {saved.id}: {saved.name}")
@@ -84,7 +78,7 @@ def save_command(file: Path) -> None:
 @click.argument("import_id", type=int)
 def export_command(import_id: int) -> None:
     """Print a saved import as the TOML file `ferry import` runs (secrets as env: references)."""
-    with _sessions()() as session:
+    with command_session() as session:
         saved = session.get(SavedImport, import_id)
         if saved is None:
             click.echo(f"error: no saved import {import_id}", err=True)
@@ -95,7 +89,7 @@ def export_command(import_id: int) -> None:
 @imports_group.command("list")
 def list_command() -> None:
     """The saved imports, one a line."""
-    with _sessions()() as session:
+    with command_session() as session:
         for saved in session.scalars(select(SavedImport).order_by(SavedImport.id)):
             state = "enabled" if saved.enabled else f"paused ({saved.paused_reason or 'by hand'})"
             click.echo(f"{saved.id}\t{saved.name}\t{saved.source.platform} -> {saved.target.url}\t{state}")
