@@ -49,6 +49,7 @@ from jobs.definition import ImportDefinition, VanishedAction, WriteMode
 from jobs.executor import BatchExecutor, ThreadBatchExecutor
 from jobs.filters import compile_filters
 from jobs.mapping import Mapper
+from jobs.memory import cap_malloc_arenas
 from jobs.readahead import ReadAhead
 from jobs.seen import SeenIds
 from jobs.store.links import LinkUpdate, find_links, import_state, product_links, save_links
@@ -283,6 +284,7 @@ class Pipeline:
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> RunResult:
         started = time.monotonic()
+        cap_malloc_arenas()  # before the run's threads start: see jobs/memory.py
         self._started_at = datetime.now(UTC)
         if not self.options.dry_run:
             self._recover_pending_creates()
