@@ -4,7 +4,8 @@ A step has a `name` (its URL), a `title`, a `template` whose block `step_form` i
 component and whose block `main` is the whole step, a `form`, `keep` (store what was typed, unchecked:
 Back), `save` (check and store; False leaves the errors on the form's fields), `done` (whether later
 steps may be opened) and `next` (the step after it; by default the following one). A new step is a
-subclass declared here and added to `WIZARD` in its place; the views need no change.
+Step subclass in a module of its own, added to `WIZARD` (wizard/flow.py) in its place; the views
+need no change.
 
 Draft sections: `source` and `target` (the connection settings as typed; secrets sealed apart,
 wizard/drafts.py), `source_report` and `target_report` (the report of the last test the store answered, kept
@@ -53,7 +54,7 @@ class Step:
         return False
 
     def next(self, draft: Draft) -> str | None:
-        """The step after this one for this draft; None: the following one in `WIZARD`."""
+        """The step after this one for this draft; None: the following one in the wizard."""
         return None
 
     def context(self, draft: Draft) -> dict[str, Any]:
@@ -67,22 +68,22 @@ class PlatformStep(Step):
     template = "wizard/platform.html"
 
     def form(self, draft: Draft, formdata: FormData) -> PlatformForm:
-        return PlatformForm(formdata=formdata, data={"platform": _platform(draft)})
+        return PlatformForm(formdata=formdata, data={"platform": platform_of(draft)})
 
     def keep(self, draft: Draft, form: FlaskForm, box: SecretBox) -> None:
         chosen = form.platform.data
-        if chosen in SOURCE_GUIDES and chosen != _platform(draft):
+        if chosen in SOURCE_GUIDES and chosen != platform_of(draft):
             drafts.forget(draft, box, "source", "source_report")  # another platform's credentials
             drafts.set_section(draft, "source", {"platform": chosen})
 
     def done(self, draft: Draft) -> bool:
-        return _platform(draft) in SOURCE_GUIDES
+        return platform_of(draft) in SOURCE_GUIDES
 
     def context(self, draft: Draft) -> dict[str, Any]:
         return {"guides": SOURCE_GUIDES}
 
 
-def _platform(draft: Draft) -> str | None:
+def platform_of(draft: Draft) -> str | None:
     return drafts.section(draft, "source").get("platform")
 
 
@@ -175,13 +176,13 @@ class SourceStep(ConnectionStep):
     spec_class = SourceSpec
 
     def form_class(self, draft: Draft) -> type[ConnectionForm]:
-        return SOURCE_FORMS[_platform(draft) or ""]
+        return SOURCE_FORMS[platform_of(draft) or ""]
 
     def guide(self, draft: Draft) -> Guide:
-        return SOURCE_GUIDES[_platform(draft) or ""]
+        return SOURCE_GUIDES[platform_of(draft) or ""]
 
     def make_spec(self, draft: Draft, values: dict[str, Any]) -> SourceSpec:
-        return SourceSpec(platform=_platform(draft) or "", **values)
+        return SourceSpec(platform=platform_of(draft) or "", **values)
 
     def connect(self, spec: SourceSpec) -> Connectable:
         return open_source(spec)
@@ -204,25 +205,6 @@ class TargetStep(ConnectionStep):
 
     def connect(self, spec: TargetSpec) -> Connectable:
         return open_target(spec)
-
-
-class ConnectedStep(Step):
-    """Where the wizard ends for now: both stores answer. Filters, mapping, write options and the
-    schedule, the review and the run come next (design.md §4)."""
-
-    name = "connected"
-    title = "Both stores are connected"
-    template = "wizard/connected.html"
-
-    def form(self, draft: Draft, formdata: FormData) -> FlaskForm:
-        return FlaskForm(formdata=formdata)
-
-    def context(self, draft: Draft) -> dict[str, Any]:
-        return {
-            "source_report": drafts.section(draft, "source_report"),
-            "target_report": drafts.section(draft, "target_report"),
-            "source_guide": SOURCE_GUIDES[_platform(draft) or ""],
-        }
 
 
 class Wizard:
@@ -257,6 +239,3 @@ class Wizard:
 
     def position(self, step: Step) -> int:
         return self.steps.index(step) + 1
-
-
-WIZARD = Wizard(PlatformStep(), SourceStep(), TargetStep(), ConnectedStep())

@@ -16,9 +16,10 @@ from werkzeug.wrappers import Response
 from jobs.store.models import Draft
 from wizard import drafts
 from wizard.auth import current_user
+from wizard.flow import WIZARD
 from wizard.rendering import is_htmx, render, render_block
 from wizard.services import services
-from wizard.steps import WIZARD, Step
+from wizard.steps import Step
 
 blueprint = Blueprint("wizard", __name__, url_prefix="/wizard")
 

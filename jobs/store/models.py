@@ -212,6 +212,24 @@ class Run(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # [[seconds since start, products done], ...] at each progress save: the run page's chart.
+    samples: Mapped[list[list[float]] | None] = mapped_column(JSON, nullable=True)
+
+
+class RunPlanItem(Base):
+    """One product's planned fate in a dry run: what the review shows before anything is written."""
+
+    __tablename__ = "run_plan_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    title: Mapped[str] = mapped_column(String(1024), default="")
+    action: Mapped[str] = mapped_column(String(16))  # create, update, unchanged, skip, error
+    # field -> {"old": ..., "new": ...} for an update
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class RunFailure(Base):

@@ -30,8 +30,9 @@ from sandbox.shopify import ShopifyStore
 from sandbox.woocommerce import WooCommerceStore
 from tests.databases import KINDS, database_url
 from tests.integration.web_client import Browser, add_user, dispose, errors_beside, input_value, make_app
+from wizard.flow import WIZARD
 from wizard.services import services
-from wizard.steps import WIZARD, ConnectionStep
+from wizard.steps import ConnectionStep
 
 SETTINGS = SandboxSettings(seed=11)
 CATALOG = Catalog(seed=11, count=6)
