@@ -13,23 +13,26 @@ ones (revoked credentials, a definition that no longer holds) fail it at once wi
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.base import SourceConnector
 from connectors.errors import AuthError, ConnectorError, RefusedError, RetriableError
 from connectors.woocommerce import WooWriter
 from jobs.connect import open_source, open_target, source_prefix
 from jobs.definition import DefinitionError, FilterRule, FilterSpec, ImportDefinition, Match
 from jobs.distributed import QueuedBatchExecutor
-from jobs.pipeline import WATERMARK_OVERLAP, Pipeline, RunCounts, RunOptions, RunResult
+from jobs.pipeline import WATERMARK_OVERLAP, Pipeline, PlannedItem, RunCounts, RunOptions, RunResult
 from jobs.saved_imports import definition_of, mark_checked
 from jobs.secrets import SecretBox, SecretKeyError
 from jobs.store import runs as repo
@@ -97,6 +100,8 @@ class RunExecution:
         self._stop = threading.Event()
         self._stopped_reason: str | None = None
         self._last_progress = 0.0
+        self._failures_saved = 0  # how many of the pipeline's failures are in the database
+        self._phase = "importing"
 
     # -- the run ------------------------------------------------------------------------------
     def execute(self) -> Outcome:
@@ -129,6 +134,7 @@ class RunExecution:
             except (DefinitionError, SecretKeyError) as error:
                 return self._fail(f"{error}. Fix the saved import, then run it again.")
             scope, dry_run = run.scope, run.dry_run
+            self._phase = "planning" if dry_run else "importing"
             # A webhook's products changed since the last run: read only that; a retry's failed
             # items may not have changed at all: read everything, keep only them.
             webhook = scope is RunScope.PRODUCTS and run.trigger is RunTrigger.WEBHOOK
@@ -156,9 +162,10 @@ class RunExecution:
             self.sessions,
             source_prefix(source),
             options,
-            progress=lambda counts: self._progress(counts, source, writer),
+            progress=lambda counts: self._progress(counts, source, writer, pipeline.failures),
             executor=executor,
             state_key=state_key(run.import_id, scope),
+            reading=lambda since: self._reading(source, since, targeted=scope is RunScope.PRODUCTS),
         )
         try:
             result = pipeline.run()
@@ -206,7 +213,22 @@ class RunExecution:
                 self._stopped_reason = "cancel requested or run taken over"
                 return
 
-    def _progress(self, counts: RunCounts, source: Any, writer: WooWriter) -> None:
+    def _reading(self, source: SourceConnector, since: datetime | None, targeted: bool) -> None:
+        """The products the run expects (for its progress bar): the source's count of what it will
+        read. A targeted run reads more than it keeps, so it has no total."""
+        total = None
+        if not targeted:
+            try:
+                total = source.count(since)
+            except ConnectorError as error:  # the read that follows says what is wrong, if anything
+                log.info("run %s: no product count (%s)", self.run_id, error.message)
+        with self.sessions() as session:
+            repo.set_total(session, self.run_id, total)
+            session.commit()
+
+    def _progress(
+        self, counts: RunCounts, source: Any, writer: WooWriter, failures: Sequence[PlannedItem]
+    ) -> None:
         if self._stopped_reason is not None:
             raise RunStopped(self._stopped_reason)
         moment = time.monotonic()
@@ -215,9 +237,18 @@ class RunExecution:
         self._last_progress = moment
         with self.sessions() as session:
             repo.save_progress(
-                session, self.run_id, asdict(counts), source.requests_made, writer.requests_made, "importing"
+                session, self.run_id, asdict(counts), source.requests_made, writer.requests_made, self._phase
             )
+            self._save_failures(session, failures)
+            repo.add_sample(session, self.run_id, counts.seen)
             session.commit()
+
+    def _save_failures(self, session: Session, failures: Sequence[PlannedItem]) -> None:
+        """The failures not saved yet: shown on the run page as they happen."""
+        fresh = failures[self._failures_saved :]
+        items = (repo.FailedItem(i.source_id, i.sku, i.title, i.reason or "") for i in fresh)
+        repo.add_failures(session, self.run_id, items)
+        self._failures_saved += len(fresh)
 
     # -- endings ------------------------------------------------------------------------------
     def _succeed(self, result: RunResult) -> Outcome:
@@ -227,11 +258,10 @@ class RunExecution:
             repo.save_progress(
                 session, self.run_id, asdict(result.counts), result.source_requests, result.target_requests
             )
-            repo.add_failures(
-                session,
-                self.run_id,
-                (repo.FailedItem(i.source_id, i.sku, i.title, i.reason or "") for i in result.failures),
-            )
+            self._save_failures(session, result.failures)
+            if result.dry_run:
+                repo.add_plan(session, self.run_id, (_plan_entry(item) for item in result.plan))
+            repo.add_sample(session, self.run_id, result.counts.seen)
             repo.finish(session, run, status, warnings=result.warnings)
             self._log(
                 session,
@@ -290,6 +320,16 @@ class RunExecution:
     def _log(self, session: Session, level: str, message: str) -> None:
         getattr(log, level)("run %s: %s", self.run_id, message)
         repo.write_log(session, self.run_id, level, message)
+
+
+def _plan_entry(item: PlannedItem) -> repo.PlanEntry:
+    changes = {name: {"old": _plain(old), "new": _plain(new)} for name, (old, new) in item.changes.items()}
+    return repo.PlanEntry(item.source_id, item.sku, item.title, item.action.value, changes, item.reason)
+
+
+def _plain(value: Any) -> Any:
+    """A planned value as JSON can hold it (prices are Decimals)."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def pause_after_failures(saved: SavedImport) -> None:

@@ -155,6 +155,8 @@ class RunOptions:
 
 
 Progress = Callable[[RunCounts], None]
+# Told once, before the first read, from when the run reads (None: the whole catalog).
+Reading = Callable[[datetime | None], None]
 
 
 @functools.cache
@@ -251,6 +253,7 @@ class Pipeline:
         progress: Progress | None = None,
         executor: BatchExecutor | None = None,
         state_key: str | None = None,
+        reading: Reading | None = None,
     ) -> None:
         self.definition = definition
         self.source = source
@@ -258,6 +261,7 @@ class Pipeline:
         self.sessions = sessions
         self.options = options
         self.progress = progress or (lambda counts: None)
+        self.reading = reading or (lambda since: None)
         self.executor = executor or ThreadBatchExecutor(writer)
         self._owns_executor = executor is None
         self.mapper = Mapper(definition.mapping, source_prefix)
@@ -301,6 +305,7 @@ class Pipeline:
             self.committed = RunCounts(**checkpoint.get("counts", {}))
             # The run that stopped started earlier: its start is the safe watermark.
             self._started_at = _parse(checkpoint.get("started_at")) or self._started_at
+        self.reading(since)
         seen_ids = SeenIds()
         try:
             self._read(since, resume, seen_ids)

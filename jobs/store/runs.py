@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from jobs.store.models import (
     Run,
     RunFailure,
     RunLogLine,
+    RunPlanItem,
     RunScope,
     RunStatus,
     RunTrigger,
@@ -25,6 +26,7 @@ from jobs.store.models import (
 )
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+MAX_SAMPLES = 240  # a chart's worth of points: past it, every other old one is dropped
 
 
 @dataclass(frozen=True)
@@ -156,18 +158,74 @@ def active_run(session: Session, import_id: int) -> Run | None:
 
 
 def add_failures(session: Session, run_id: int, items: Iterable[FailedItem]) -> None:
+    """Record failed items as they happen. An item already recorded for this run (an earlier
+    attempt failed it too, before the run was resumed) keeps its first row."""
     moment = now()
-    session.add_all(
-        RunFailure(
-            run_id=run_id,
-            source_id=item.source_id,
-            sku=item.sku,
-            title=item.title,
-            reason=item.reason,
-            at=moment,
+    known = set(session.scalars(select(RunFailure.source_id).where(RunFailure.run_id == run_id)))
+    for item in items:
+        if item.source_id in known:
+            continue
+        known.add(item.source_id)
+        session.add(
+            RunFailure(
+                run_id=run_id,
+                source_id=item.source_id,
+                sku=item.sku,
+                title=item.title,
+                reason=item.reason,
+                at=moment,
+            )
         )
-        for item in items
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    source_id: str
+    sku: str | None
+    title: str
+    action: str
+    changes: dict[str, Any]
+    reason: str | None
+
+
+def add_plan(session: Session, run_id: int, entries: Iterable[PlanEntry]) -> None:
+    """A dry run's plan, replacing what an earlier attempt of the same run stored."""
+    session.execute(delete(RunPlanItem).where(RunPlanItem.run_id == run_id))
+    session.add_all(
+        RunPlanItem(
+            run_id=run_id,
+            source_id=entry.source_id,
+            sku=entry.sku,
+            title=entry.title,
+            action=entry.action,
+            changes=entry.changes,
+            reason=entry.reason,
+        )
+        for entry in entries
     )
+
+
+def plan(session: Session, run_id: int, action: str | None = None) -> list[RunPlanItem]:
+    query = select(RunPlanItem).where(RunPlanItem.run_id == run_id).order_by(RunPlanItem.id)
+    if action is not None:
+        query = query.where(RunPlanItem.action == action)
+    return list(session.scalars(query))
+
+
+def set_total(session: Session, run_id: int, total: int | None) -> None:
+    session.execute(update(Run).where(Run.id == run_id).values(total=total))
+
+
+def add_sample(session: Session, run_id: int, done: int) -> None:
+    """One point of the run's throughput chart: seconds since it first started, products done."""
+    run = session.get(Run, run_id)
+    if run is None or run.started_at is None:
+        return
+    seconds = round((now() - run.started_at).total_seconds(), 2)
+    samples = [*(run.samples or []), [seconds, done]]
+    if len(samples) > MAX_SAMPLES:
+        samples = [*samples[:-1:2], samples[-1]]
+    run.samples = samples
 
 
 def failures(session: Session, run_id: int) -> list[RunFailure]:

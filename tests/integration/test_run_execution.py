@@ -25,7 +25,7 @@ from jobs.secrets import SecretBox
 from jobs.store.database import sessions, upgrade
 from jobs.store.links import import_state
 from jobs.store.models import Connection, ConnectionStatus, Run, RunScope, RunStatus, RunTrigger, SavedImport
-from jobs.store.runs import failures, log_lines
+from jobs.store.runs import failures, log_lines, plan
 from sandbox.catalog import Catalog
 from sandbox.settings import SandboxSettings
 from sandbox.shopify import ShopifyStore
@@ -106,6 +106,39 @@ def test_a_run_goes_from_queued_to_partially_failed_with_its_failures_listed(wor
         assert len(failed) == run.counts["failed"]
         assert all(item.reason for item in failed)
         assert any("partially_failed" in line.message for line in log_lines(session, run_id))
+
+
+def test_a_run_reports_its_total_and_progress_samples_for_the_run_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(execution, "PROGRESS_EVERY_S", 0.0)  # every page is a progress report
+    run_id = world.queue(RunScope.FULL)
+    world.execute(run_id)
+    run = world.run(run_id)
+    assert run.total == PRODUCTS  # the source's count, asked before the first read
+    assert len(run.samples) >= 2
+    seconds, done = zip(*run.samples, strict=True)
+    assert list(seconds) == sorted(seconds) and list(done) == sorted(done)
+    assert done[-1] == PRODUCTS
+
+
+def test_a_dry_run_stores_its_plan_and_writes_nothing(world: World) -> None:
+    first = world.queue(RunScope.FULL)
+    world.execute(first)
+    key = world.shop.catalog.products()[0].key
+    world.shop.catalog.apply({"kind": "update", "keys": [key]})  # renames it "... (updated)"
+    run_id = world.queue(RunScope.FULL, dry_run=True)
+    world.execute(run_id)
+    with world.db() as session:
+        actions = {item.action for item in plan(session, run_id)}
+        updates = plan(session, run_id, "update")
+        creates = {item.source_id for item in plan(session, run_id, "create")}
+        failed_before = {item.source_id for item in failures(session, first)}
+    assert len(updates) == 1 and updates[0].title.endswith(" (updated)")
+    assert updates[0].changes["name"]["new"] == updates[0].title
+    assert creates == failed_before  # what the first run could not write is still to create
+    assert actions == {"create", "update", "unchanged"}
+    assert updates[0].title not in {product["name"] for product in world.woo_products()}
 
 
 def test_a_second_run_is_incremental_and_writes_nothing(world: World) -> None:
@@ -195,12 +228,12 @@ def test_a_running_run_stops_when_cancelled(world: World, monkeypatch: pytest.Mo
     run_id = world.queue(RunScope.FULL)
     original = RunExecution._progress
 
-    def cancel_then_report(self: RunExecution, counts: Any, source: Any, writer: Any) -> None:
+    def cancel_then_report(self: RunExecution, *progress: Any) -> None:
         with world.db() as session:
             session.get(Run, run_id).cancel_requested = True
             session.commit()
         time.sleep(0.3)  # a heartbeat (0.1 s here) reads the flag
-        original(self, counts, source, writer)
+        original(self, *progress)
 
     monkeypatch.setattr(RunExecution, "_progress", cancel_then_report)
     assert world.execute(run_id).status is RunStatus.CANCELLED
