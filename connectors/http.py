@@ -218,7 +218,11 @@ class StoreClient:
             except RefusedError:
                 raise
             except requests.ConnectionError as error:
-                if _sent_before_failure(error) and not safe:
+                if not _sent_before_failure(error):
+                    # The store never saw it, so it charged nothing: without the refund a store
+                    # that is down would drain the pacer and every retry would wait for points.
+                    self.pacer.refund(cost)
+                elif not safe:
                     raise AmbiguousWriteError(
                         f"{method} {self._where(url)}: the connection broke after the request was sent; "
                         "it may have been applied",

@@ -22,6 +22,10 @@ class Pacer:
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn the live state from an answer's headers."""
 
+    def refund(self, cost: float) -> None:
+        """Give back what `wait` spent on a request the platform never charged (refused before it
+        ran, or never reached it)."""
+
 
 class RestoringBucket(Pacer):
     """A bucket of `capacity` points that refills at `restore_rate` per second (Shopify's model).
@@ -64,7 +68,6 @@ class RestoringBucket(Pacer):
         return delay
 
     def refund(self, cost: float) -> None:
-        """Give back what `wait` spent on a request the platform refused before charging it."""
         with self._lock:
             self._available = min(self.capacity, self._available + cost)
 

@@ -346,7 +346,7 @@ class GraphQLReader(Reader):
             if "MAX_COST_EXCEEDED" in codes:
                 # Refused before it ran, so nothing was charged: {"code": "MAX_COST_EXCEEDED",
                 # "cost": 1707, "maxCost": 1000} and no throttleStatus.
-                self._refund(cost)
+                self.client.pacer.refund(cost)
                 stated = next(
                     (e["extensions"]["cost"] for e in errors if "cost" in (e.get("extensions") or {})), None
                 )
@@ -381,10 +381,6 @@ class GraphQLReader(Reader):
             if requested:
                 sizer.learn(size, requested)
             return data
-
-    def _refund(self, cost: float) -> None:
-        if isinstance(self.client.pacer, RestoringBucket):
-            self.client.pacer.refund(cost)
 
     def _observe(self, body: Mapping[str, Any]) -> int | None:
         cost = (body.get("extensions") or {}).get("cost") or {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.pacing import ShopifyRestPacer, WindowPacer
+from connectors.errors import RetriableError
+from connectors.http import RetryPolicy, StoreClient
+from connectors.pacing import RestoringBucket, ShopifyRestPacer, WindowPacer
 
 
 class Clock:
@@ -56,3 +58,20 @@ def test_window_pacer_without_headers_never_waits() -> None:
     pacer = WindowPacer()
     pacer.observe({})
     assert pacer.wait() == 0.0
+
+
+def test_requests_that_never_reached_the_store_give_their_points_back(unused_port_base: int) -> None:
+    """A store that is down must not drain the bucket: else each retry waits for points the store
+    never charged (a Shopify GraphQL page costs ~1,000 of 2,000, so a few tries cost minutes)."""
+    clock = Clock()
+    bucket = RestoringBucket(capacity=2000, restore_rate=100, clock=clock, sleep=clock.sleep)
+    client = StoreClient(
+        f"http://127.0.0.1:{unused_port_base}",  # nothing listens there: the connection is refused
+        pacer=bucket,
+        retry=RetryPolicy(attempts=4, base_delay=0, max_delay=0),
+        allow_private=True,
+    )
+    with pytest.raises(RetriableError, match="refused"):
+        client.read("POST", "graphql.json", json_body={"query": "{ shop { name } }"}, cost=1000)
+    assert clock.slept == []  # four tries of 1,000 points each, and no wait for any of them
+    assert bucket.wait(1000) == 0.0
